@@ -1,0 +1,91 @@
+"""Wiring: turn settings into the objects every entry point shares.
+
+This is the one place that knows which adapter implements which port.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fireline.adapters.db import SqlDatabase, create_database_engine, upgrade_database
+from fireline.adapters.policy_file import (
+    LoadedPolicy,
+    load_policy_file,
+    load_preset,
+    parse_document,
+)
+from fireline.domain.policy import Policy
+from fireline.services.catalog import sync_policy_services
+from fireline.services.policies import PolicyBook
+from fireline.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """What a running Fireline process needs: its database, its policies and a clock."""
+
+    settings: Settings
+    database: SqlDatabase
+    policies: PolicyBook
+    loaded_policy: LoadedPolicy
+    secret: bytes
+    """Signs cursors; FIRELINE_SECRET_KEY, else a random one kept in the database."""
+    clock: Clock
+
+
+def load_configured_policy(reference: str) -> LoadedPolicy:
+    """Load `FIRELINE_POLICY`: a path to a YAML file, or else the name of a preset."""
+    if reference.endswith((".yaml", ".yml")) or Path(reference).is_file():
+        return load_policy_file(reference)
+    return load_preset(reference)
+
+
+def prepare_storage(settings: Settings) -> None:
+    """Create the data directory for SQLite and migrate the schema to the newest version."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    upgrade_database(settings.database_url)
+
+
+def build_context(settings: Settings, *, clock: Clock = system_clock) -> Context:
+    """Open the database, record the configured policy as a version and sync its services.
+
+    The schema must already be migrated (see `prepare_storage`).
+    """
+    loaded = load_configured_policy(settings.policy)
+    database = SqlDatabase(create_database_engine(settings.database_url))
+    with database.transaction() as store:
+        version = store.record_policy(
+            loaded.policy.name, loaded.digest, json.dumps(loaded.document), clock()
+        )
+        secret = settings.secret_key.encode() if settings.secret_key else store.instance_secret()
+
+    def load_version(number: int) -> Policy:
+        with database.transaction() as store:
+            record = store.get_policy(number)
+        if record is None:
+            raise KeyError(number)
+        return parse_document(json.loads(record.document), source=f"policy version {number}").policy
+
+    policies = PolicyBook(version, loaded.policy, load_version)
+    sync_policy_services(database, loaded.policy)
+    return Context(
+        settings=settings,
+        database=database,
+        policies=policies,
+        loaded_policy=loaded,
+        secret=secret,
+        clock=clock,
+    )

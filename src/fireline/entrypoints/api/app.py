@@ -1,0 +1,41 @@
+"""The FastAPI application: routers, error handling and the request guard."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from fireline import __version__
+from fireline.bootstrap import Context, build_context
+from fireline.entrypoints.api import catalog, incidents
+from fireline.entrypoints.api.deps import ContextDep
+from fireline.entrypoints.api.guard import RequestGuard
+from fireline.entrypoints.api.problems import install_problem_handlers
+from fireline.settings import load_settings
+
+
+def create_app(context: Context) -> FastAPI:
+    """The API bound to `context` (tests pass one with a fake clock)."""
+    app = FastAPI(
+        title="Fireline",
+        version=__version__,
+        description="Incident management that runs your handbook. Errors are RFC 9457 problems.",
+    )
+    app.state.context = context
+    install_problem_handlers(app)
+    app.include_router(incidents.router)
+    app.include_router(catalog.router)
+
+    @app.get("/healthz", tags=["health"])
+    def health(context: ContextDep) -> dict[str, str]:
+        # A primary-key read: proves the database answers without scanning anything.
+        with context.database.transaction() as store:
+            store.get_policy(context.policies.current_version)
+        return {"status": "ok"}
+
+    app.add_middleware(RequestGuard)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for server workers: read the settings and build a context of our own."""
+    return create_app(build_context(load_settings()))

@@ -1,0 +1,326 @@
+"""Routes under `/api/v1/incidents`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from fireline.domain.incident import Draft, Incident
+from fireline.domain.lifecycle import expand_status_filter
+from fireline.domain.policy import Policy
+from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
+from fireline.entrypoints.api.deps import ActorDep, ContextDep
+from fireline.entrypoints.api.problems import ProblemError
+from fireline.entrypoints.api.schemas import (
+    CommentIn,
+    IncidentIn,
+    IncidentOut,
+    IncidentPage,
+    IncidentPatch,
+    RoleAssignmentOut,
+    RoleIn,
+    RolesOut,
+    StatusChange,
+    TargetOut,
+    TimelineEventOut,
+    TimelineOut,
+)
+from fireline.services import incidents
+from fireline.services.incidents import IdempotencyRequest
+from fireline.services.ports import IncidentQuery, Position, RecordedEvent, RoleAssignment
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+MAX_PAGE = 200
+
+
+def incident_out(incident: Incident, policy: Policy) -> IncidentOut:
+    severity = policy.severity(incident.severity)
+    return IncidentOut(
+        **{name: getattr(incident, name) for name in _PLAIN_FIELDS},
+        services=list(incident.services),
+        links=list(incident.links),
+        labels=list(incident.labels),
+        response_target=TargetOut(
+            seconds=severity.response.seconds, calendar=severity.response.calendar
+        ),
+        resolution_target=TargetOut(
+            seconds=severity.resolution.seconds, calendar=severity.resolution.calendar
+        ),
+    )
+
+
+_PLAIN_FIELDS = [
+    name
+    for name in IncidentOut.model_fields
+    if name not in ("services", "links", "labels", "response_target", "resolution_target")
+]
+
+
+def _out(context: ContextDep, incident: Incident) -> IncidentOut:
+    return incident_out(incident, context.policies.get(incident.policy_version))
+
+
+@router.post("", status_code=201, response_model=IncidentOut)
+def declare(
+    body: IncidentIn,
+    context: ContextDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> IncidentOut:
+    """Declare an incident. The same `Idempotency-Key` and body within 24 h return the first."""
+    draft = Draft(
+        title=body.title,
+        type=body.type,
+        reporter=body.reporter or actor,
+        description=body.description,
+        severity=body.severity,
+        impact=body.impact,
+        urgency=body.urgency,
+        services=tuple(body.services),
+        owner=body.owner,
+        team=body.team,
+        support_tier=body.support_tier,
+        steps_to_reproduce=body.steps_to_reproduce,
+        links=tuple(body.links),
+        labels=tuple(body.labels),
+        detected_at=body.detected_at,
+        reported_at=body.reported_at,
+    )
+    idempotency = None
+    if idempotency_key is not None:
+        digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        idempotency = IdempotencyRequest(idempotency_key, digest)
+    declared = incidents.declare_incident(
+        context.database, context.policies, draft, now=context.clock(), idempotency=idempotency
+    )
+    if declared.is_replay:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"{router.prefix}/{declared.incident.id}"
+    return _out(context, declared.incident)
+
+
+@router.get("", response_model=IncidentPage)
+def list_incidents(
+    context: ContextDep,
+    actor: ActorDep,
+    status: Annotated[
+        list[str],
+        Query(
+            description="repeat or comma-separate; `in_progress` = the three working statuses"
+        ),
+    ] = [],  # noqa: B006
+    severity: Annotated[list[int], Query()] = [],  # noqa: B006
+    priority: Annotated[list[str], Query()] = [],  # noqa: B006
+    type: Annotated[list[str], Query()] = [],  # noqa: B006
+    service: Annotated[list[str], Query()] = [],  # noqa: B006
+    team: Annotated[list[str], Query()] = [],  # noqa: B006
+    reporter: Annotated[str | None, Query(description="a name, or `me`")] = None,
+    declared_from: Annotated[datetime | None, Query(alias="from")] = None,
+    declared_until: Annotated[datetime | None, Query(alias="until")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words in title or description")
+    ] = None,
+    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> IncidentPage:
+    """Incidents, newest first by default, a page at a time (follow `next_cursor`)."""
+    try:
+        statuses = expand_status_filter(_split(status))
+    except ValueError as error:
+        raise ProblemError(
+            422, "invalid-input", str(error), [{"field": "status", "message": str(error)}]
+        ) from None
+    for name, value in (("from", declared_from), ("until", declared_until)):
+        if value is not None and value.tzinfo is None:
+            message = "needs a time zone offset, e.g. 2026-11-25T10:00:00Z"
+            raise ProblemError(
+                422, "invalid-input", f"{name}: {message}", [{"field": name, "message": message}]
+            )
+    query = IncidentQuery(
+        statuses=tuple(statuses),
+        severities=tuple(severity),
+        priorities=tuple(_split(priority)),
+        types=tuple(_split(type)),
+        services=tuple(_split(service)),
+        teams=tuple(_split(team)),
+        reporter=actor if reporter == "me" else reporter,
+        declared_from=declared_from,
+        declared_until=declared_until,
+        text=q,
+        oldest_first=order == "oldest",
+        limit=limit + 1,
+    )
+    secret = context.secret
+    filters = _filters_digest(query)
+    if cursor is not None:
+        try:
+            position = decode_cursor(cursor, filters, secret)
+        except BadCursor as error:
+            raise ProblemError(400, "bad-cursor", str(error)) from None
+        query = IncidentQuery(**{**query.__dict__, "after": position})
+    found = incidents.list_incidents(context.database, query)
+    page, more = found[:limit], len(found) > limit
+    next_cursor = None
+    if more:
+        last = page[-1]
+        next_cursor = encode_cursor(Position(last.declared_at, last.id), filters, secret)
+    return IncidentPage(items=[_out(context, item) for item in page], next_cursor=next_cursor)
+
+
+@router.get("/{incident_id}", response_model=IncidentOut)
+def show(incident_id: str, context: ContextDep) -> IncidentOut:
+    return _out(context, incidents.get_incident(context.database, incident_id))
+
+
+@router.patch("/{incident_id}", response_model=IncidentOut)
+def update(
+    incident_id: str, body: IncidentPatch, context: ContextDep, actor: ActorDep
+) -> IncidentOut:
+    """Change fields. A severity change needs `reason`; every change lands on the timeline."""
+    changes: dict[str, Any] = {
+        name: getattr(body, name) for name in body.model_fields_set if name != "reason"
+    }
+    for name in (
+        "title",
+        "type",
+        "severity",
+        "description",
+        "steps_to_reproduce",
+        "services",
+        "links",
+        "labels",
+    ):
+        if name in changes and changes[name] is None:
+            message = "cannot be null"
+            raise ProblemError(
+                422, "invalid-input", f"{name}: {message}", [{"field": name, "message": message}]
+            )
+    for name in ("services", "links", "labels"):
+        if name in changes:
+            changes[name] = tuple(changes[name])
+    updated = incidents.update_incident(
+        context.database,
+        context.policies,
+        incident_id,
+        changes,
+        reason=body.reason,
+        actor=actor,
+        now=context.clock(),
+    )
+    return _out(context, updated)
+
+
+@router.post("/{incident_id}/status", response_model=IncidentOut)
+def change_status(
+    incident_id: str, body: StatusChange, context: ContextDep, actor: ActorDep
+) -> IncidentOut:
+    """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
+    updated = incidents.change_status(
+        context.database, incident_id, body.status, actor=actor, now=context.clock(), note=body.note
+    )
+    return _out(context, updated)
+
+
+@router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
+def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> IncidentOut:
+    updated = incidents.acknowledge_incident(
+        context.database, incident_id, actor=actor, now=context.clock()
+    )
+    return _out(context, updated)
+
+
+@router.post("/{incident_id}/comments", status_code=201, response_model=TimelineEventOut)
+def comment(
+    incident_id: str, body: CommentIn, context: ContextDep, actor: ActorDep
+) -> TimelineEventOut:
+    recorded = incidents.comment_on_incident(
+        context.database, incident_id, body=body.body, actor=actor, now=context.clock()
+    )
+    return event_out(recorded)
+
+
+@router.get("/{incident_id}/timeline", response_model=TimelineOut)
+def timeline(incident_id: str, context: ContextDep) -> TimelineOut:
+    """Everything that happened to the incident, oldest first. Entries are never edited."""
+    events = incidents.get_timeline(context.database, incident_id)
+    return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
+
+
+@router.get("/{incident_id}/roles", response_model=RolesOut)
+def roles(incident_id: str, context: ContextDep) -> RolesOut:
+    holders, history = incidents.get_roles(context.database, incident_id)
+    return roles_out(incident_id, holders, history)
+
+
+@router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
+def assign_role(
+    incident_id: str, role: str, body: RoleIn, context: ContextDep, actor: ActorDep
+) -> RolesOut:
+    """Assign a role, or hand it over from its current holder (history keeps both)."""
+    holders, history = incidents.assign_role(
+        context.database,
+        context.policies,
+        incident_id,
+        role=role,
+        person=body.person,
+        actor=actor,
+        now=context.clock(),
+    )
+    return roles_out(incident_id, holders, history)
+
+
+@router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
+def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorDep) -> RolesOut:
+    holders, history = incidents.assign_role(
+        context.database,
+        context.policies,
+        incident_id,
+        role=role,
+        person=None,
+        actor=actor,
+        now=context.clock(),
+    )
+    return roles_out(incident_id, holders, history)
+
+
+def event_out(recorded: RecordedEvent) -> TimelineEventOut:
+    event = recorded.event
+    return TimelineEventOut(
+        seq=recorded.seq,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor,
+        summary=event.summary,
+        field=event.field,
+        before=event.before,
+        after=event.after,
+        note=event.note,
+    )
+
+
+def roles_out(incident_id: str, holders: dict[str, str], history: list[RoleAssignment]) -> RolesOut:
+    return RolesOut(
+        incident_id=incident_id,
+        holders=holders,
+        history=[
+            RoleAssignmentOut(role=a.role, person=a.person, since=a.since, until=a.until)
+            for a in history
+        ],
+    )
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _filters_digest(query: IncidentQuery) -> str:
+    filters = {**query.__dict__, "after": None, "limit": None}
+    text = json.dumps(filters, default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,117 @@
+"""Errors as `application/problem+json` (RFC 9457).
+
+Every error response has `type`, `title`, `status` and `detail`; validation failures add
+`errors`, a list of `{field, message}`. Nothing internal (stack traces, SQL) ever leaks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("fireline.api")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal error",
+}
+
+
+class ProblemError(Exception):
+    """Raised by routes for an HTTP-level problem that is not a domain rule (bad cursor …)."""
+
+    def __init__(
+        self, status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.detail, self.errors = status, slug, detail, errors
+
+
+def problem(
+    status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> Response:
+    """A problem+json response; `slug` names the problem type under `/problems/`."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(error: RequestValidationError) -> Response:
+    errors = []
+    for item in error.errors():
+        kind, loc = item.get("type", ""), tuple(item.get("loc", ()))
+        if kind == "json_invalid":
+            return problem(
+                400, "malformed-json", f"the request body is not valid JSON: {item['msg']}"
+            )
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        elif kind == "missing":
+            message = "is required"
+        else:
+            message = str(item.get("msg", "is invalid"))
+        errors.append({"field": _field(loc), "message": message})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "invalid-input", detail, errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error the app can raise come out as problem+json."""
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_: Request, error: RequestValidationError) -> Response:
+        return _validation_problem(error)
+
+    @app.exception_handler(ProblemError)
+    async def on_problem(_: Request, error: ProblemError) -> Response:
+        return problem(error.status, error.slug, error.detail, error.errors)
+
+    @app.exception_handler(FirelineError)
+    async def on_domain(_: Request, error: FirelineError) -> Response:
+        if isinstance(error, InvalidInput):
+            errors = [{"field": error.field, "message": error.detail}]
+            return problem(422, "invalid-input", error.message, errors)
+        if isinstance(error, NotFound):
+            return problem(404, "not-found", error.message)
+        if isinstance(error, Conflict):
+            return problem(409, "conflict", error.message)
+        return problem(400, "bad-request", error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, error: StarletteHTTPException) -> Response:
+        detail = str(error.detail) if error.detail else _TITLES.get(error.status_code, "Error")
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        return problem(error.status_code, slug, detail)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "Fireline hit an internal error; it has been logged")

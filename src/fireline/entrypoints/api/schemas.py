@@ -1,0 +1,197 @@
+"""Request and response bodies of the API, with the limits documented in `docs/api.md`.
+
+Requests forbid unknown fields, so a typo is an error rather than a silently ignored key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+from fireline.domain.incident import (
+    MAX_COMMENT,
+    MAX_LABEL,
+    MAX_LINK,
+    MAX_LIST,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
+)
+from fireline.domain.lifecycle import Status
+
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
+Link = Annotated[str, Field(min_length=1, max_length=MAX_LINK)]
+ServiceName = Annotated[str, Field(min_length=1, max_length=63)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class IncidentIn(Strict):
+    """A new incident. Severity may be left out: the policy's rules then decide it."""
+
+    title: str = Field(max_length=MAX_TITLE, description="1–200 characters")
+    type: str = Field(max_length=MAX_NAME, description="one of the policy's incident types")
+    description: str = Field("", max_length=MAX_TEXT)
+    severity: int | None = Field(None, description="the reporter's choice, 1 (most severe)–4")
+    impact: str | None = Field(None, max_length=MAX_NAME)
+    urgency: str | None = Field(None, max_length=MAX_NAME)
+    services: list[ServiceName] = Field(default_factory=list, max_length=MAX_LIST)
+    reporter: Name | None = Field(None, description="defaults to the requesting user")
+    owner: Name | None = None
+    team: Name | None = None
+    support_tier: int | None = Field(None, ge=1, le=4)
+    steps_to_reproduce: str = Field("", max_length=MAX_TEXT)
+    links: list[Link] = Field(default_factory=list, max_length=MAX_LIST)
+    labels: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
+    detected_at: AwareDatetime | None = None
+    reported_at: AwareDatetime | None = None
+
+
+class IncidentPatch(Strict):
+    """Fields to change; a field left out stays as it is, `null` clears an optional one."""
+
+    title: str | None = Field(None, max_length=MAX_TITLE)
+    type: str | None = Field(None, max_length=MAX_NAME)
+    description: str | None = Field(None, max_length=MAX_TEXT)
+    severity: int | None = None
+    impact: str | None = Field(None, max_length=MAX_NAME)
+    urgency: str | None = Field(None, max_length=MAX_NAME)
+    services: list[ServiceName] | None = Field(None, max_length=MAX_LIST)
+    owner: Name | None = None
+    team: Name | None = None
+    support_tier: int | None = Field(None, ge=1, le=4)
+    steps_to_reproduce: str | None = Field(None, max_length=MAX_TEXT)
+    links: list[Link] | None = Field(None, max_length=MAX_LIST)
+    labels: list[Label] | None = Field(None, max_length=MAX_LIST)
+    detected_at: AwareDatetime | None = None
+    reason: str | None = Field(
+        None, max_length=MAX_COMMENT, description="required to change severity"
+    )
+
+
+class StatusChange(Strict):
+    status: Status
+    note: str | None = Field(None, max_length=MAX_COMMENT)
+
+
+class CommentIn(Strict):
+    body: str = Field(max_length=MAX_COMMENT)
+
+
+class RoleIn(Strict):
+    person: Name
+
+
+class TargetOut(BaseModel):
+    seconds: int
+    calendar: str
+
+
+class IncidentOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    type: str
+    severity: int
+    impact: str | None
+    urgency: str | None
+    priority: str | None
+    services: list[str]
+    criticality: str | None
+    reporter: str
+    owner: str | None
+    team: str | None
+    support_tier: int | None
+    steps_to_reproduce: str
+    links: list[str]
+    labels: list[str]
+    status: Status
+    resume_status: Status | None
+    policy_version: int
+    response_target: TargetOut
+    resolution_target: TargetOut
+    declared_at: datetime
+    reported_at: datetime
+    detected_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    identified_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentOut]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )
+
+
+class TimelineEventOut(BaseModel):
+    seq: int
+    kind: str
+    at: datetime
+    actor: str
+    summary: str
+    field: str | None
+    before: JsonValue
+    after: JsonValue
+    note: str | None
+
+
+class TimelineOut(BaseModel):
+    incident_id: str
+    events: list[TimelineEventOut]
+
+
+class RoleAssignmentOut(BaseModel):
+    role: str
+    person: str
+    since: datetime
+    until: datetime | None
+
+
+class RolesOut(BaseModel):
+    incident_id: str
+    holders: dict[str, str]
+    history: list[RoleAssignmentOut]
+
+
+class ServiceIn(Strict):
+    name: ServiceName
+    criticality: str = Field(max_length=MAX_NAME)
+    team: Name | None = None
+    customer_facing: bool = False
+    description: str = Field("", max_length=2_000)
+
+
+class ServicePatch(Strict):
+    criticality: str | None = Field(None, max_length=MAX_NAME)
+    team: Name | None = None
+    customer_facing: bool | None = None
+    description: str | None = Field(None, max_length=2_000)
+
+
+class ServiceOut(BaseModel):
+    name: str
+    criticality: str
+    team: str | None
+    customer_facing: bool
+    description: str
+    managed_by: str = Field(description="`policy` (edit the policy file) or `api`")
+
+
+class ServiceList(BaseModel):
+    items: list[ServiceOut]
+
+
+class PolicyOut(BaseModel):
+    version: int
+    name: str
+    digest: str
+    document: dict[str, JsonValue]

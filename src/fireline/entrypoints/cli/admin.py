@@ -1,0 +1,100 @@
+"""Local administration: `fireline serve` and `fireline db upgrade` (no server needed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from fireline import __version__
+from fireline.adapters.policy_file import PolicyFileError
+from fireline.bootstrap import Context, build_context, prepare_storage
+from fireline.services.demo import DEMO_INCIDENTS, DEMO_SERVICES, seed_demo
+from fireline.settings import Settings, SettingsError, load_settings
+
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Migrate the database to the newest schema (safe to run again)."""
+    settings = _settings()
+    prepare_storage(settings)
+    out.print(f"database is up to date: {_describe(settings.database_url)}", highlight=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes")] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="fill an empty database with demo data")
+    ] = False,
+    migrate: Annotated[bool, typer.Option(help="migrate the database on start")] = True,
+) -> None:
+    """Run the API (and, later, the worker) in this process."""
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    if migrate and settings.migrate_on_start:
+        prepare_storage(settings)
+    context = _context(settings)
+    if demo:
+        if seed_demo(context.database, context.policies, now=context.clock()):
+            out.print(
+                f"demo mode: added a demo organisation ({len(DEMO_SERVICES)} services, "
+                f"{len(DEMO_INCIDENTS)} incidents)"
+            )
+        else:
+            out.print("demo mode: the database already has incidents; no demo data added")
+    out.print(
+        f"Fireline {__version__} on http://{host}:{port} "
+        f"({_describe(settings.database_url)}; policy {context.loaded_policy.policy.name} "
+        f"v{context.policies.current_version})",
+        highlight=False,
+    )
+    if workers == 1:
+        from fireline.entrypoints.api.app import create_app
+
+        uvicorn.run(create_app(context), host=host, port=port, log_level=settings.log_level)
+    else:
+        # Each worker process builds its own context from the same environment; they share
+        # nothing but the database.
+        uvicorn.run(
+            "fireline.entrypoints.api.app:create_app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+        )
+
+
+def _context(settings: Settings) -> Context:
+    try:
+        return build_context(settings)
+    except PolicyFileError as error:
+        err.print(f"[red]error:[/red] the policy {settings.policy!r} is invalid:", highlight=False)
+        err.print(str(error), highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+def _describe(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return f"SQLite at {url.removeprefix('sqlite:///')}"
+    host = url.split("@")[-1]
+    return f"PostgreSQL at {host}"

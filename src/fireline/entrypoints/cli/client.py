@@ -1,0 +1,62 @@
+"""The CLI's HTTP client: one place that talks to the API and turns problems into exit codes."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+
+err = Console(stderr=True)
+
+
+class Api:
+    """Calls `FIRELINE_URL` (default http://127.0.0.1:8000) as `FIRELINE_USER` (default: $USER)."""
+
+    def __init__(self) -> None:
+        self.base_url = os.environ.get("FIRELINE_URL", "http://127.0.0.1:8000").rstrip("/")
+        user = os.environ.get("FIRELINE_USER") or getpass.getuser()
+        self.client = httpx.Client(
+            base_url=self.base_url, headers={"X-Fireline-User": user}, timeout=30.0
+        )
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """The decoded JSON body of a 2xx answer; otherwise print the problem and exit 1."""
+        try:
+            response = self.client.request(method, path, json=json, params=params, headers=headers)
+        except httpx.HTTPError as error:
+            err.print(
+                f"[red]error:[/red] cannot reach Fireline at {self.base_url} ({error}); "
+                "is `fireline serve` running, and is FIRELINE_URL right?",
+                highlight=False,
+            )
+            raise typer.Exit(1) from None
+        if response.is_success:
+            return response.json()
+        _print_problem(response)
+        raise typer.Exit(1)
+
+
+def _print_problem(response: httpx.Response) -> None:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    detail = body.get("detail") if isinstance(body, dict) else None
+    err.print(
+        f"[red]refused ({response.status_code}):[/red] {detail or response.reason_phrase}",
+        highlight=False,
+    )
+    for item in body.get("errors", []) if isinstance(body, dict) else []:
+        err.print(f"  {item.get('field')}: {item.get('message')}", highlight=False)

@@ -1,0 +1,29 @@
+"""The root `fireline` command; each group lives in its own module.
+
+Exit codes: 0 ok, 1 refused by the server (or the server cannot be reached), 2 bad usage
+or bad configuration.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from fireline.entrypoints.cli.admin import db_app, serve
+from fireline.entrypoints.cli.incident import incident_app
+from fireline.entrypoints.cli.policy import policy_app
+
+app = typer.Typer(
+    name="fireline",
+    help="Fireline: incident management that runs your handbook.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(policy_app, name="policy")
+app.add_typer(incident_app, name="incident")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""Use cases for the service catalog."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fireline.domain.catalog import check_service
+from fireline.domain.errors import Conflict, NotFound
+from fireline.domain.policy import Policy, Service
+from fireline.services.ports import CatalogEntry, Database, DuplicateKey
+
+EDITABLE = ("criticality", "team", "is_customer_facing", "description")
+
+
+def list_services(database: Database) -> list[CatalogEntry]:
+    with database.transaction() as store:
+        return store.list_services()
+
+
+def get_service(database: Database, name: str) -> CatalogEntry:
+    """The catalog entry; NotFound when there is none."""
+    with database.transaction() as store:
+        entry = store.get_service(name)
+    if entry is None:
+        raise NotFound(f"no service {name!r}")
+    return entry
+
+
+def create_service(database: Database, policy: Policy, service: Service) -> CatalogEntry:
+    """Add a service to the catalog; Conflict when the name is taken."""
+    check_service(policy, service)
+    entry = CatalogEntry(service, is_from_policy=False)
+    try:
+        with database.transaction() as store:
+            store.add_service(entry)
+    except DuplicateKey:
+        raise Conflict(f"a service named {service.name!r} already exists") from None
+    return entry
+
+
+def update_service(
+    database: Database, policy: Policy, name: str, changes: dict[str, object]
+) -> CatalogEntry:
+    """Change fields of an API-managed service.
+
+    Services from the policy file are changed in the file (Conflict here), so that the file
+    stays the single source of truth for them.
+    """
+    with database.transaction() as store:
+        entry = store.get_service(name)
+        if entry is None:
+            raise NotFound(f"no service {name!r}")
+        if entry.is_from_policy:
+            raise Conflict(f"service {name!r} is defined in the policy file; change it there")
+        service = replace(entry.service, **{k: v for k, v in changes.items() if k in EDITABLE})
+        check_service(policy, service)
+        updated = CatalogEntry(service, is_from_policy=False)
+        store.save_service(updated)
+        return updated
+
+
+def sync_policy_services(database: Database, policy: Policy) -> None:
+    """Make the catalog hold every service of the policy file, as the file describes it."""
+    with database.transaction() as store:
+        for service in policy.services:
+            entry = CatalogEntry(service, is_from_policy=True)
+            existing = store.get_service(service.name)
+            if existing is None:
+                store.add_service(entry)
+            elif existing != entry:
+                store.save_service(entry)

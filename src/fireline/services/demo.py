@@ -1,0 +1,195 @@
+"""A believable demo organisation, for `fireline serve --demo` on an empty database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fireline.domain.incident import Draft
+from fireline.domain.lifecycle import Status
+from fireline.domain.policy import Service
+from fireline.services import catalog, incidents
+from fireline.services.policies import PolicyBook
+from fireline.services.ports import Database
+
+DEMO_SERVICES = (
+    Service("checkout", "mission_critical", "payments", True, "Cart and checkout"),
+    Service("payments-api", "mission_critical", "payments", True, "Card and wallet payments"),
+    Service("login", "business_critical", "identity", True, "Sign-in and single sign-on"),
+    Service("search", "business_critical", "discovery", True, "Product search"),
+    Service("data-warehouse", "business_operational", "data", False, "Nightly reporting"),
+    Service("email-relay", "business_operational", "platform", False, "Outbound email"),
+    Service("wiki", "administrative", "it", False, "Internal documentation"),
+    Service("expenses", "administrative", "finance", False, "Expense claims"),
+)
+
+
+@dataclass(frozen=True)
+class DemoIncident:
+    hours_ago: float
+    title: str
+    type: str
+    services: tuple[str, ...]
+    reporter: str
+    severity: int | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    path: tuple[Status, ...] = ()
+    comment: str | None = None
+
+
+DEMO_INCIDENTS = (
+    DemoIncident(
+        240,
+        "Wiki search returns stale pages",
+        "feature",
+        ("wiki",),
+        "dana",
+        4,
+        path=(Status.INVESTIGATING, Status.RESOLVED, Status.CLOSED),
+    ),
+    DemoIncident(
+        200,
+        "Expense exports time out for finance",
+        "performance",
+        ("expenses",),
+        "omar",
+        impact="low",
+        urgency="medium",
+        path=(Status.INVESTIGATING, Status.RESOLVED, Status.CLOSED),
+    ),
+    DemoIncident(
+        170,
+        "Nightly warehouse load skipped two tables",
+        "data",
+        ("data-warehouse",),
+        "li",
+        impact="medium",
+        urgency="medium",
+        path=(Status.INVESTIGATING, Status.IDENTIFIED, Status.RESOLVED, Status.CLOSED),
+    ),
+    DemoIncident(
+        120,
+        "Card payments declined for one acquirer",
+        "infrastructure",
+        ("payments-api", "checkout"),
+        "monitoring",
+        impact="high",
+        urgency="high",
+        path=(Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOLVED),
+        comment="Failover to the secondary acquirer restored payments.",
+    ),
+    DemoIncident(
+        96,
+        "Suspicious sign-in attempts from one network",
+        "security",
+        ("login",),
+        "sam",
+        2,
+        path=(Status.INVESTIGATING, Status.IDENTIFIED, Status.RESOLVED),
+    ),
+    DemoIncident(
+        72,
+        "Outbound email delayed by 20 minutes",
+        "infrastructure",
+        ("email-relay",),
+        "priya",
+        impact="medium",
+        urgency="low",
+        path=(Status.INVESTIGATING, Status.ON_HOLD),
+        comment="Waiting on the relay provider's ticket.",
+    ),
+    DemoIncident(
+        50,
+        "Search results missing new products",
+        "data",
+        ("search",),
+        "li",
+        impact="medium",
+        urgency="high",
+        path=(Status.INVESTIGATING, Status.IDENTIFIED),
+    ),
+    DemoIncident(
+        30,
+        "Password reset link expired too early",
+        "access",
+        ("login",),
+        "omar",
+        3,
+        path=(Status.INVESTIGATING, Status.WAITING_FOR_INFO),
+        comment="Asked the reporter for the exact time of the email.",
+    ),
+    DemoIncident(
+        12,
+        "Checkout p99 latency above 5 s",
+        "performance",
+        ("checkout",),
+        "monitoring",
+        impact="high",
+        urgency="medium",
+        path=(Status.INVESTIGATING, Status.MONITORING),
+    ),
+    DemoIncident(5, "Typo on the expenses approval page", "feature", ("expenses",), "dana", 4),
+    DemoIncident(
+        2,
+        "Warehouse dashboards show yesterday's totals",
+        "data",
+        ("data-warehouse",),
+        "priya",
+        impact="low",
+        urgency="low",
+        path=(Status.INVESTIGATING,),
+    ),
+    DemoIncident(
+        0.5,
+        "Checkout down in EU region",
+        "infrastructure",
+        ("checkout", "payments-api"),
+        "sam",
+        1,
+        impact="high",
+        urgency="high",
+    ),
+)
+
+
+def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> bool:
+    """Fill an empty database with the demo organisation; False (and nothing done) otherwise."""
+    with database.transaction() as store:
+        if store.count_incidents() > 0:
+            return False
+    policy = policies.current
+    for service in DEMO_SERVICES:
+        if service.criticality in policy.tier_names:
+            existing = {entry.service.name for entry in catalog.list_services(database)}
+            if service.name not in existing:
+                catalog.create_service(database, policy, service)
+    for number, demo in enumerate(DEMO_INCIDENTS):
+        at = now - timedelta(hours=demo.hours_ago)
+        draft = Draft(
+            title=demo.title,
+            type=demo.type if demo.type in policy.type_names else policy.type_names[0],
+            reporter=demo.reporter,
+            description=f"Demo incident {number + 1}: {demo.title.lower()}.",
+            severity=demo.severity,
+            impact=demo.impact,
+            urgency=demo.urgency,
+            services=demo.services,
+            team=next(s.team for s in DEMO_SERVICES if s.name == demo.services[0]),
+        )
+        declared = incidents.declare_incident(database, policies, draft, now=at)
+        step_at = at
+        for status in demo.path:
+            step_at += timedelta(minutes=7)
+            incidents.change_status(
+                database, declared.incident.id, status, actor="alex", now=step_at, note=None
+            )
+        if demo.comment:
+            incidents.comment_on_incident(
+                database,
+                declared.incident.id,
+                body=demo.comment,
+                actor="alex",
+                now=step_at + timedelta(minutes=1),
+            )
+    return True

@@ -1,0 +1,254 @@
+"""Use cases for incidents: declare, read, list, change, acknowledge, comment, assign roles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fireline.domain import incident as rules
+from fireline.domain.errors import Conflict, NotFound
+from fireline.domain.identifiers import declaration_day, format_incident_id
+from fireline.domain.incident import Draft, Incident
+from fireline.domain.lifecycle import Status
+from fireline.services.policies import PolicyBook
+from fireline.services.ports import (
+    Database,
+    DuplicateKey,
+    IdempotencyRecord,
+    IncidentQuery,
+    RecordedEvent,
+    RoleAssignment,
+    Store,
+)
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    """An `Idempotency-Key` and a digest of the request body it came with."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The declared incident; `is_replay` when an earlier request with the same key made it."""
+
+    incident: Incident
+    is_replay: bool
+
+
+def declare_incident(
+    database: Database,
+    policies: PolicyBook,
+    draft: Draft,
+    *,
+    now: datetime,
+    idempotency: IdempotencyRequest | None = None,
+) -> Declared:
+    """Declare an incident under the current policy, with its ID and first timeline events.
+
+    With `idempotency`, the same key and body within 24 h return the first incident instead
+    of declaring a second; the same key with another body raises Conflict.
+    """
+    for attempt in range(2):
+        try:
+            with database.transaction() as store:
+                if idempotency is not None:
+                    replay = _replay(store, idempotency, now)
+                    if replay is not None:
+                        return Declared(replay, is_replay=True)
+                incident = _declare(store, policies, draft, now, idempotency)
+                return Declared(incident, is_replay=False)
+        except DuplicateKey:
+            # Another request with the same key committed between our check and our insert;
+            # the second pass finds its record and replays it.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Incident | None:
+    record = store.find_idempotency_key(idempotency.key)
+    if record is None or record.created_at < now - IDEMPOTENCY_WINDOW:
+        return None
+    if record.request_hash != idempotency.request_hash:
+        raise Conflict(
+            f"Idempotency-Key {idempotency.key!r} was already used with a different request body"
+        )
+    incident = store.get_incident(record.incident_id)
+    if incident is None:
+        raise NotFound("the incident made with this Idempotency-Key no longer exists")
+    return incident
+
+
+def _declare(
+    store: Store,
+    policies: PolicyBook,
+    draft: Draft,
+    now: datetime,
+    idempotency: IdempotencyRequest | None,
+) -> Incident:
+    policy = policies.current
+    service_tiers = store.service_tiers(draft.services)
+    day = declaration_day(now, policy.time_zone)
+    # Bad input raises inside this transaction, which rolls the sequence number back too.
+    incident_id = format_incident_id(day, store.next_incident_sequence(day))
+    incident, events = rules.declare_incident(
+        draft,
+        incident_id=incident_id,
+        policy=policy,
+        policy_version=policies.current_version,
+        service_tiers=service_tiers,
+        now=now,
+    )
+    if idempotency is not None:
+        store.remember_idempotency_key(
+            IdempotencyRecord(idempotency.key, idempotency.request_hash, incident_id, now),
+            expired_before=now - IDEMPOTENCY_WINDOW,
+        )
+    store.add_incident(incident)
+    store.append_events(incident_id, events)
+    return incident
+
+
+def get_incident(database: Database, incident_id: str) -> Incident:
+    """The incident; NotFound when there is none with that ID."""
+    with database.transaction() as store:
+        return _load(store, incident_id)
+
+
+def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
+    """Incidents matching `query`, newest first unless it asks otherwise."""
+    with database.transaction() as store:
+        return store.list_incidents(query)
+
+
+def get_timeline(database: Database, incident_id: str) -> list[RecordedEvent]:
+    """Every timeline event of the incident, oldest first; NotFound for an unknown incident."""
+    with database.transaction() as store:
+        _load(store, incident_id)
+        return store.list_timeline(incident_id)
+
+
+def get_roles(database: Database, incident_id: str) -> tuple[dict[str, str], list[RoleAssignment]]:
+    """Current role holders and the full assignment history of the incident."""
+    with database.transaction() as store:
+        _load(store, incident_id)
+        return store.role_holders(incident_id), store.role_history(incident_id)
+
+
+def update_incident(
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    changes: Mapping[str, object],
+    *,
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> Incident:
+    """Change fields; classification is re-derived under the incident's own policy version."""
+    with database.transaction() as store:
+        incident = _load(store, incident_id, for_update=True)
+        services = changes.get("services", incident.services)
+        names = [str(name) for name in services] if isinstance(services, list | tuple) else []
+        updated, events = rules.update_incident(
+            incident,
+            changes,
+            reason=reason,
+            policy=policies.get(incident.policy_version),
+            service_tiers=store.service_tiers(names),
+            actor=actor,
+            now=now,
+        )
+        if events:
+            store.save_incident(updated)
+            store.append_events(incident_id, events)
+        return updated
+
+
+def change_status(
+    database: Database,
+    incident_id: str,
+    target: Status,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None,
+) -> Incident:
+    """Move the incident along its lifecycle; IllegalTransition names the allowed moves."""
+    with database.transaction() as store:
+        incident = _load(store, incident_id, for_update=True)
+        updated, events = rules.change_status(incident, target, actor=actor, now=now, note=note)
+        store.save_incident(updated)
+        store.append_events(incident_id, events)
+        return updated
+
+
+def acknowledge_incident(
+    database: Database, incident_id: str, *, actor: str, now: datetime
+) -> Incident:
+    """Record that `actor` took the incident on; Conflict when that is no longer possible."""
+    with database.transaction() as store:
+        incident = _load(store, incident_id, for_update=True)
+        updated, events = rules.acknowledge_incident(incident, actor=actor, now=now)
+        store.save_incident(updated)
+        store.append_events(incident_id, events)
+        return updated
+
+
+def comment_on_incident(
+    database: Database, incident_id: str, *, body: str, actor: str, now: datetime
+) -> RecordedEvent:
+    """Add a comment to the timeline and return it as stored."""
+    with database.transaction() as store:
+        incident = _load(store, incident_id, for_update=True)
+        event = rules.comment_on(incident, body=body, actor=actor, now=now)
+        store.append_events(incident_id, [event])
+        return store.list_timeline(incident_id)[-1]
+
+
+def assign_role(
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    *,
+    role: str,
+    person: str | None,
+    actor: str,
+    now: datetime,
+) -> tuple[dict[str, str], list[RoleAssignment]]:
+    """Hand `role` to `person` (None releases it); returns holders and history afterwards."""
+    with database.transaction() as store:
+        incident = _load(store, incident_id, for_update=True)
+        policy = policies.get(incident.policy_version)
+        holder = store.role_holders(incident_id).get(role)
+        if person is None:
+            events = rules.release_role(
+                incident, role=role, current_holder=holder, policy=policy, actor=actor, now=now
+            )
+        else:
+            events = rules.assign_role(
+                incident,
+                role=role,
+                person=person,
+                current_holder=holder,
+                policy=policy,
+                actor=actor,
+                now=now,
+            )
+        if events:
+            store.set_role_holder(incident_id, role, person, now)
+            store.append_events(incident_id, events)
+        return store.role_holders(incident_id), store.role_history(incident_id)
+
+
+def _load(store: Store, incident_id: str, *, for_update: bool = False) -> Incident:
+    incident = store.get_incident(incident_id, for_update=for_update)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id!r}")
+    return incident

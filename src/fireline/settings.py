@@ -1,0 +1,93 @@
+"""Settings from the environment, typed and checked once at start-up.
+
+Every variable is listed in `.env.example`. A bad value raises `SettingsError` whose message
+is one line naming the variable and what is allowed; entry points print it and exit 2.
+Secrets may come from a file: `FIRELINE_SECRET_KEY_FILE=/run/secrets/key` instead of the value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(Exception):
+    """A variable has a value Fireline cannot use; the message names it and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    policy: str
+    """A policy file path or a preset name."""
+    secret_key: str | None
+    log_level: str
+    migrate_on_start: bool
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_DATA_HOME/fireline`, else `~/.local/share/fireline`."""
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "fireline"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raises SettingsError on the first bad one."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("FIRELINE_DATA_DIR") or default_data_dir(env)).expanduser()
+    database_url = env.get("FIRELINE_DATABASE_URL") or f"sqlite:///{data_dir / 'fireline.db'}"
+    if not database_url.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
+        raise SettingsError(
+            f"FIRELINE_DATABASE_URL={database_url!r} is not supported; allowed: "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
+        )
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the only PostgreSQL driver we ship; name it so SQLAlchemy picks it.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    log_level = (env.get("FIRELINE_LOG_LEVEL") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(
+            f"FIRELINE_LOG_LEVEL={log_level!r} is not allowed; allowed: {', '.join(LOG_LEVELS)}"
+        )
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        policy=env.get("FIRELINE_POLICY") or "default",
+        secret_key=_secret(env, "FIRELINE_SECRET_KEY"),
+        log_level=log_level,
+        migrate_on_start=_boolean(env, "FIRELINE_MIGRATE_ON_START", default=True),
+    )
+
+
+def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not allowed; allowed: true, false, 1, 0, yes, no")
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    path = env.get(f"{name}_FILE")
+    if path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SettingsError(
+                f"{name}_FILE={path!r} cannot be read ({error.strerror}); "
+                "allowed: a readable file holding the secret"
+            ) from None
+    else:
+        value = env.get(name, "")
+    if value and len(value) < 32:
+        raise SettingsError(f"{name} is too short; allowed: at least 32 characters")
+    return value or None

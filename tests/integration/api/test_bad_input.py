@@ -1,0 +1,155 @@
+"""Every bad input gets a 4xx problem+json with a clear message, and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fireline.bootstrap import Context
+from tests.integration.api.conftest import declare
+
+
+@contextmanager
+def writes_nothing(context: Context) -> Iterator[None]:
+    def counts() -> tuple[int, int, int]:
+        with context.database.transaction() as store:
+            return store.count_incidents(), store.count_events(), len(store.list_services())
+
+    before = counts()
+    yield
+    assert counts() == before
+
+
+def assert_problem(response, status: int, *phrases: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    for phrase in phrases:
+        assert phrase in body["detail"], body
+    return body  # type: ignore[no-any-return]
+
+
+GOOD = {"title": "Checkout is down", "type": "infrastructure"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "phrase"),
+    [
+        ({**GOOD, "colour": "red"}, "colour", "unknown field"),
+        ({"type": "infrastructure"}, "title", "is required"),
+        ({**GOOD, "title": "x" * 1_000_000}, "title", "200 characters"),
+        ({**GOOD, "title": "   "}, "title", "blank"),
+        ({**GOOD, "type": "outage"}, "type", "allowed: performance"),
+        ({**GOOD, "severity": 9}, "severity", "allowed: 1, 2, 3, 4"),
+        ({**GOOD, "services": ["nope"]}, "services", "not in the service catalog"),
+        ({**GOOD, "impact": "huge", "urgency": "high"}, "impact", "allowed: high, medium, low"),
+        ({**GOOD, "detected_at": "2026-11-25T09:00:00"}, "detected_at", "timezone"),
+    ],
+)
+def test_invalid_incidents_are_refused_with_the_field_named(
+    client: TestClient, context: Context, body: dict[str, object], field: str, phrase: str
+) -> None:
+    with writes_nothing(context):
+        problem = assert_problem(client.post("/api/v1/incidents", json=body), 422)
+    fields = {error["field"]: error["message"] for error in problem["errors"]}  # type: ignore[attr-defined]
+    assert field in fields
+    assert phrase.lower() in (fields[field] + problem["detail"]).lower()  # type: ignore[operator]
+
+
+def test_malformed_json_is_a_400(client: TestClient, context: Context) -> None:
+    with writes_nothing(context):
+        response = client.post(
+            "/api/v1/incidents", content=b'{"title": "x",', headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 400, "not valid JSON")
+
+
+def test_a_wrong_content_type_is_a_415(client: TestClient, context: Context) -> None:
+    with writes_nothing(context):
+        response = client.post(
+            "/api/v1/incidents", content=b"title=x", headers={"content-type": "text/plain"}
+        )
+        assert_problem(response, 415, "application/json", "text/plain")
+
+
+def test_a_body_over_two_megabytes_is_a_413(client: TestClient, context: Context) -> None:
+    with writes_nothing(context):
+        response = client.post(
+            "/api/v1/incidents",
+            content=b'{"title": "' + b"x" * 3_000_000 + b'"}',
+            headers={"content-type": "application/json"},
+        )
+        assert_problem(response, 413, "larger than")
+
+
+def test_an_illegal_transition_is_a_409_naming_the_allowed_ones(
+    client: TestClient, context: Context
+) -> None:
+    incident_id = declare(client)["id"]
+    with writes_nothing(context):
+        response = client.post(f"/api/v1/incidents/{incident_id}/status", json={"status": "closed"})
+        assert_problem(response, 409, "allowed from 'open': investigating")
+
+
+def test_an_unknown_status_is_a_422(client: TestClient, context: Context) -> None:
+    incident_id = declare(client)["id"]
+    with writes_nothing(context):
+        response = client.post(f"/api/v1/incidents/{incident_id}/status", json={"status": "done"})
+        assert_problem(response, 422)
+
+
+def test_a_role_that_does_not_exist_is_a_422(client: TestClient, context: Context) -> None:
+    incident_id = declare(client)["id"]
+    with writes_nothing(context):
+        response = client.put(f"/api/v1/incidents/{incident_id}/roles/hero", json={"person": "bo"})
+        assert_problem(response, 422, "unknown value 'hero'", "incident_commander")
+
+
+def test_a_tampered_cursor_is_a_400(client: TestClient, context: Context) -> None:
+    for _ in range(3):
+        declare(client)
+    cursor = client.get("/api/v1/incidents", params={"limit": 1}).json()["next_cursor"]
+    payload, signature = cursor.split(".")
+    tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + signature
+    for bad in (tampered, "garbage", cursor + "x"):
+        response = client.get("/api/v1/incidents", params={"limit": 1, "cursor": bad})
+        assert_problem(response, 400)
+    other_filters = client.get("/api/v1/incidents", params={"limit": 1, "cursor": cursor, "severity": 3})
+    assert_problem(other_filters, 400, "other filters")
+
+
+def test_a_duplicate_service_name_is_a_409(client: TestClient, context: Context) -> None:
+    client.post("/api/v1/services", json={"name": "checkout", "criticality": "mission_critical"})
+    with writes_nothing(context):
+        response = client.post(
+            "/api/v1/services", json={"name": "checkout", "criticality": "administrative"}
+        )
+        assert_problem(response, 409, "already exists")
+
+
+def test_an_unknown_incident_is_a_404(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/incidents/INC-2026-1125-999"), 404)
+    assert_problem(client.post("/api/v1/incidents/nope/acknowledge"), 404)
+
+
+def test_a_severity_change_without_reason_is_refused(client: TestClient, context: Context) -> None:
+    incident_id = declare(client)["id"]
+    with writes_nothing(context):
+        response = client.patch(f"/api/v1/incidents/{incident_id}", json={"severity": 1})
+        assert_problem(response, 422, "reason")
+
+
+def test_acknowledging_a_resolved_incident_is_a_409(client: TestClient, context: Context) -> None:
+    incident_id = declare(client)["id"]
+    client.post(f"/api/v1/incidents/{incident_id}/status", json={"status": "resolved"})
+    with writes_nothing(context):
+        assert_problem(client.post(f"/api/v1/incidents/{incident_id}/acknowledge"), 409, "resolved")
+
+
+def test_unknown_routes_are_problems_too(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/nothing-here"), 404)

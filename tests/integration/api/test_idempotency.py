@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from fireline.bootstrap import Context
+from tests.integration.api.conftest import FakeClock
+
+BODY = {"title": "Checkout is down", "type": "infrastructure"}
+
+
+def count(context: Context) -> int:
+    with context.database.transaction() as store:
+        return store.count_incidents()
+
+
+def test_the_same_key_and_body_return_the_first_incident(client: TestClient, context: Context) -> None:
+    headers = {"Idempotency-Key": "retry-1"}
+    first = client.post("/api/v1/incidents", json=BODY, headers=headers)
+    second = client.post("/api/v1/incidents", json=BODY, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert count(context) == 1
+
+
+def test_the_same_key_with_another_body_is_refused(client: TestClient, context: Context) -> None:
+    headers = {"Idempotency-Key": "retry-2"}
+    client.post("/api/v1/incidents", json=BODY, headers=headers)
+    response = client.post("/api/v1/incidents", json={**BODY, "title": "Other"}, headers=headers)
+    assert response.status_code == 409
+    assert "different request body" in response.json()["detail"]
+    assert count(context) == 1
+
+
+def test_a_key_older_than_a_day_declares_anew(
+    client: TestClient, context: Context, clock: FakeClock
+) -> None:
+    headers = {"Idempotency-Key": "retry-3"}
+    first = client.post("/api/v1/incidents", json=BODY, headers=headers).json()
+    clock.advance(hours=24, seconds=1)
+    second = client.post("/api/v1/incidents", json=BODY, headers=headers).json()
+    assert first["id"] != second["id"]
+    assert count(context) == 2
