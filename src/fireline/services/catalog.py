@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fireline.domain.catalog import check_service
-from fireline.domain.errors import Conflict, NotFound
+from fireline.domain.errors import Conflict, InvalidInput, NotFound
 from fireline.domain.policy import Policy, Service
 from fireline.services.ports import CatalogEntry, Database, DuplicateKey
 
@@ -52,7 +52,17 @@ def update_service(
             raise NotFound(f"no service {name!r}")
         if entry.is_from_policy:
             raise Conflict(f"service {name!r} is defined in the policy file; change it there")
-        service = replace(entry.service, **{k: v for k, v in changes.items() if k in EDITABLE})
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise InvalidInput(unknown[0], f"is not editable; editable: {', '.join(EDITABLE)}")
+        current = entry.service
+        service = replace(
+            current,
+            criticality=str(changes.get("criticality") or current.criticality),
+            team=_optional_str(changes["team"]) if "team" in changes else current.team,
+            is_customer_facing=bool(changes.get("is_customer_facing", current.is_customer_facing)),
+            description=str(changes.get("description") or current.description),
+        )
         check_service(policy, service)
         updated = CatalogEntry(service, is_from_policy=False)
         store.save_service(updated)
@@ -69,3 +79,7 @@ def sync_policy_services(database: Database, policy: Policy) -> None:
                 store.add_service(entry)
             elif existing != entry:
                 store.save_service(entry)
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -47,7 +47,7 @@ class RoleAssignment:
 
 @dataclass(frozen=True)
 class Position:
-    """Where a page of incidents ended, in the newest-first order (declared_at, id)."""
+    """Where a page of incidents ended: its last incident (listing follows declaration order)."""
 
     declared_at: datetime
     incident_id: str

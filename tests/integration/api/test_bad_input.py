@@ -64,7 +64,9 @@ def test_invalid_incidents_are_refused_with_the_field_named(
 def test_malformed_json_is_a_400(client: TestClient, context: Context) -> None:
     with writes_nothing(context):
         response = client.post(
-            "/api/v1/incidents", content=b'{"title": "x",', headers={"content-type": "application/json"}
+            "/api/v1/incidents",
+            content=b'{"title": "x",',
+            headers={"content-type": "application/json"},
         )
         assert_problem(response, 400, "not valid JSON")
 
@@ -119,7 +121,9 @@ def test_a_tampered_cursor_is_a_400(client: TestClient, context: Context) -> Non
     for bad in (tampered, "garbage", cursor + "x"):
         response = client.get("/api/v1/incidents", params={"limit": 1, "cursor": bad})
         assert_problem(response, 400)
-    other_filters = client.get("/api/v1/incidents", params={"limit": 1, "cursor": cursor, "severity": 3})
+    other_filters = client.get(
+        "/api/v1/incidents", params={"limit": 1, "cursor": cursor, "severity": 3}
+    )
     assert_problem(other_filters, 400, "other filters")
 
 

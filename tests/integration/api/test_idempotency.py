@@ -13,7 +13,9 @@ def count(context: Context) -> int:
         return store.count_incidents()
 
 
-def test_the_same_key_and_body_return_the_first_incident(client: TestClient, context: Context) -> None:
+def test_the_same_key_and_body_return_the_first_incident(
+    client: TestClient, context: Context
+) -> None:
     headers = {"Idempotency-Key": "retry-1"}
     first = client.post("/api/v1/incidents", json=BODY, headers=headers)
     second = client.post("/api/v1/incidents", json=BODY, headers=headers)

@@ -26,9 +26,7 @@ def test_declaring_returns_201_with_an_id_in_the_documented_format(
     assert client.get(f"/api/v1/incidents/{incident['id']}").json() == incident
 
 
-def test_ids_count_per_day_in_the_policy_time_zone(
-    client: TestClient, clock: FakeClock
-) -> None:
+def test_ids_count_per_day_in_the_policy_time_zone(client: TestClient, clock: FakeClock) -> None:
     assert declare(client)["id"] == "INC-2026-1125-001"
     assert declare(client)["id"] == "INC-2026-1125-002"
     clock.advance(days=1)
@@ -68,16 +66,26 @@ def test_the_lifecycle_runs_through_the_api_and_lands_on_the_timeline(
         assert response.status_code == 200, response.text
     final = client.get(f"/api/v1/incidents/{incident_id}").json()
     assert final["closed_at"] == "2026-11-25T10:13:00Z"
-    kinds = [e["kind"] for e in client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]]
+    kinds = [
+        e["kind"] for e in client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]
+    ]
     assert kinds == [
-        "declared", "severity_decided", "acknowledged", "status_changed",
-        "status_changed", "status_changed", "status_changed", "status_changed",
+        "declared",
+        "severity_decided",
+        "acknowledged",
+        "status_changed",
+        "status_changed",
+        "status_changed",
+        "status_changed",
+        "status_changed",
     ]
 
 
 def test_comments_and_roles_with_handover_history(client: TestClient, clock: FakeClock) -> None:
     incident_id = declare(client)["id"]
-    comment = client.post(f"/api/v1/incidents/{incident_id}/comments", json={"body": "Paging DB team"})
+    comment = client.post(
+        f"/api/v1/incidents/{incident_id}/comments", json={"body": "Paging DB team"}
+    )
     assert comment.status_code == 201
     assert comment.json()["note"] == "Paging DB team"
     client.put(f"/api/v1/incidents/{incident_id}/roles/incident_commander", json={"person": "bo"})
@@ -101,14 +109,23 @@ def test_a_severity_change_with_a_reason_lands_on_the_timeline(client: TestClien
     events = client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]
     change = events[-1]
     assert (change["kind"], change["before"], change["after"], change["note"]) == (
-        "severity_changed", 3, 1, "all EU customers"
+        "severity_changed",
+        3,
+        1,
+        "all EU customers",
     )
 
 
-def test_list_filters_search_and_paging(client: TestClient, services: list[str], clock: FakeClock) -> None:
-    a = declare(client, title="Checkout latency spike", services=["checkout"], impact="high", urgency="high")
+def test_list_filters_search_and_paging(
+    client: TestClient, services: list[str], clock: FakeClock
+) -> None:
+    a = declare(
+        client, title="Checkout latency spike", services=["checkout"], impact="high", urgency="high"
+    )
     clock.advance(minutes=1)
-    b = declare(client, title="Wiki page renders blank", type="feature", services=["wiki"], severity=4)
+    b = declare(
+        client, title="Wiki page renders blank", type="feature", services=["wiki"], severity=4
+    )
     clock.advance(minutes=1)
     c = declare(client, title="Login outage for SSO users", type="access", services=["login"])
     client.post(f"/api/v1/incidents/{c['id']}/acknowledge")
@@ -135,7 +152,9 @@ def test_list_filters_search_and_paging(client: TestClient, services: list[str],
 
     first = client.get("/api/v1/incidents", params={"limit": 2}).json()
     assert [i["id"] for i in first["items"]] == [c["id"], b["id"]]
-    second = client.get("/api/v1/incidents", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    second = client.get(
+        "/api/v1/incidents", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
     assert [i["id"] for i in second["items"]] == [a["id"]]
     assert second["next_cursor"] is None
 

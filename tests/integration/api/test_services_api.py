@@ -6,12 +6,18 @@ from fastapi.testclient import TestClient
 def test_services_are_created_listed_and_changed(client: TestClient) -> None:
     created = client.post(
         "/api/v1/services",
-        json={"name": "payments-api", "criticality": "mission_critical", "team": "payments",
-              "customer_facing": True},
+        json={
+            "name": "payments-api",
+            "criticality": "mission_critical",
+            "team": "payments",
+            "customer_facing": True,
+        },
     )
     assert created.status_code == 201
     assert created.json()["managed_by"] == "api"
-    changed = client.patch("/api/v1/services/payments-api", json={"criticality": "business_critical"})
+    changed = client.patch(
+        "/api/v1/services/payments-api", json={"criticality": "business_critical"}
+    )
     assert changed.json()["criticality"] == "business_critical"
     names = [s["name"] for s in client.get("/api/v1/services").json()["items"]]
     assert "payments-api" in names

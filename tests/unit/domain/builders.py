@@ -59,9 +59,7 @@ def make_policy(**overrides: Any) -> Policy:
                 (4, "low", 24 * HOUR, 72 * HOUR),
             )
         ),
-        calendars=(
-            BusinessCalendar("business_hours", "UTC", (1, 2, 3, 4, 5), time(9), time(17)),
-        ),
+        calendars=(BusinessCalendar("business_hours", "UTC", (1, 2, 3, 4, 5), time(9), time(17)),),
         priority_matrix=PriorityMatrix(
             impacts=LEVELS,
             urgencies=LEVELS,
@@ -94,7 +92,11 @@ def make_policy(**overrides: Any) -> Policy:
 
 
 def make_draft(**overrides: Any) -> Draft:
-    fields: dict[str, Any] = {"title": "Checkout is down", "type": "infrastructure", "reporter": "ana"}
+    fields: dict[str, Any] = {
+        "title": "Checkout is down",
+        "type": "infrastructure",
+        "reporter": "ana",
+    }
     fields.update(overrides)
     return Draft(**fields)
 

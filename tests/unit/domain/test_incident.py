@@ -71,12 +71,22 @@ def test_a_severity_change_needs_a_reason() -> None:
     incident = make_incident()
     with pytest.raises(InvalidInput, match="reason"):
         update_incident(
-            incident, {"severity": 1}, reason=None, policy=make_policy(),
-            service_tiers=SERVICE_TIERS, actor="bo", now=NOW,
+            incident,
+            {"severity": 1},
+            reason=None,
+            policy=make_policy(),
+            service_tiers=SERVICE_TIERS,
+            actor="bo",
+            now=NOW,
         )
     updated, events = update_incident(
-        incident, {"severity": 1}, reason="revenue impact", policy=make_policy(),
-        service_tiers=SERVICE_TIERS, actor="bo", now=NOW,
+        incident,
+        {"severity": 1},
+        reason="revenue impact",
+        policy=make_policy(),
+        service_tiers=SERVICE_TIERS,
+        actor="bo",
+        now=NOW,
     )
     assert updated.severity == 1
     assert [(e.kind, e.before, e.after, e.note) for e in events] == [
@@ -87,8 +97,13 @@ def test_a_severity_change_needs_a_reason() -> None:
 def test_adding_a_critical_service_raises_severity_and_says_why() -> None:
     incident = make_incident(severity=4)
     updated, events = update_incident(
-        incident, {"services": ("login",)}, reason=None, policy=make_policy(),
-        service_tiers=SERVICE_TIERS, actor="bo", now=NOW,
+        incident,
+        {"services": ("login",)},
+        reason=None,
+        policy=make_policy(),
+        service_tiers=SERVICE_TIERS,
+        actor="bo",
+        now=NOW,
     )
     assert (updated.severity, updated.criticality) == (2, "business_critical")
     kinds = [(e.kind, e.field) for e in events]
@@ -100,37 +115,80 @@ def test_adding_a_critical_service_raises_severity_and_says_why() -> None:
 def test_an_edit_that_changes_nothing_records_nothing() -> None:
     incident = make_incident()
     _, events = update_incident(
-        incident, {"title": incident.title}, reason=None, policy=make_policy(),
-        service_tiers=SERVICE_TIERS, actor="bo", now=NOW,
+        incident,
+        {"title": incident.title},
+        reason=None,
+        policy=make_policy(),
+        service_tiers=SERVICE_TIERS,
+        actor="bo",
+        now=NOW,
     )
     assert events == []
 
 
 def test_roles_are_assigned_handed_over_and_released() -> None:
     incident, policy = make_incident(), make_policy()
-    first = assign_role(incident, role="scribe", person="al", current_holder=None,
-                        policy=policy, actor="bo", now=NOW)
+    first = assign_role(
+        incident,
+        role="scribe",
+        person="al",
+        current_holder=None,
+        policy=policy,
+        actor="bo",
+        now=NOW,
+    )
     assert first[0].summary == "bo assigned scribe to al"
-    handover = assign_role(incident, role="scribe", person="cy", current_holder="al",
-                           policy=policy, actor="bo", now=NOW)
+    handover = assign_role(
+        incident,
+        role="scribe",
+        person="cy",
+        current_holder="al",
+        policy=policy,
+        actor="bo",
+        now=NOW,
+    )
     assert (handover[0].before, handover[0].after) == ("al", "cy")
-    assert assign_role(incident, role="scribe", person="cy", current_holder="cy",
-                       policy=policy, actor="bo", now=NOW) == []
-    released = release_role(incident, role="scribe", current_holder="cy", policy=policy,
-                            actor="bo", now=NOW)
+    assert (
+        assign_role(
+            incident,
+            role="scribe",
+            person="cy",
+            current_holder="cy",
+            policy=policy,
+            actor="bo",
+            now=NOW,
+        )
+        == []
+    )
+    released = release_role(
+        incident, role="scribe", current_holder="cy", policy=policy, actor="bo", now=NOW
+    )
     assert released[0].kind == "role_released"
 
 
 def test_a_role_that_does_not_exist_is_refused() -> None:
     with pytest.raises(UnknownName, match="incident_commander"):
-        assign_role(make_incident(), role="hero", person="al", current_holder=None,
-                    policy=make_policy(), actor="bo", now=NOW)
+        assign_role(
+            make_incident(),
+            role="hero",
+            person="al",
+            current_holder=None,
+            policy=make_policy(),
+            actor="bo",
+            now=NOW,
+        )
 
 
 def test_releasing_an_unheld_role_is_a_conflict() -> None:
     with pytest.raises(Conflict):
-        release_role(make_incident(), role="scribe", current_holder=None, policy=make_policy(),
-                     actor="bo", now=NOW)
+        release_role(
+            make_incident(),
+            role="scribe",
+            current_holder=None,
+            policy=make_policy(),
+            actor="bo",
+            now=NOW,
+        )
 
 
 def test_empty_comments_are_refused() -> None:

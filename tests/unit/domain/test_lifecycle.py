@@ -15,7 +15,9 @@ LATER = NOW + timedelta(minutes=5)
 def walk(*statuses: Status):  # type: ignore[no-untyped-def]
     incident = make_incident()
     for step, status in enumerate(statuses):
-        incident, _ = change_status(incident, status, actor="bo", now=LATER + timedelta(minutes=step))
+        incident, _ = change_status(
+            incident, status, actor="bo", now=LATER + timedelta(minutes=step)
+        )
     return incident
 
 
@@ -39,7 +41,7 @@ def test_leaving_open_counts_as_acknowledgement() -> None:
 def test_a_pause_returns_only_to_where_it_came_from() -> None:
     incident = walk(Status.INVESTIGATING, Status.IDENTIFIED, Status.WAITING_FOR_INFO)
     assert incident.resume_status is Status.IDENTIFIED
-    with pytest.raises(IllegalTransition, match="allowed from 'waiting_for_info': identified$"):
+    with pytest.raises(IllegalTransition, match=r"allowed from 'waiting_for_info': identified$"):
         change_status(incident, Status.RESOLVED, actor="bo", now=LATER)
     resumed, _ = change_status(incident, Status.IDENTIFIED, actor="bo", now=LATER)
     assert (resumed.status, resumed.resume_status) == (Status.IDENTIFIED, None)
@@ -59,7 +61,12 @@ def test_an_illegal_transition_names_the_allowed_ones() -> None:
     with pytest.raises(IllegalTransition) as raised:
         change_status(make_incident(), Status.CLOSED, actor="bo", now=LATER)
     assert raised.value.allowed == (
-        "investigating", "identified", "monitoring", "resolved", "waiting_for_info", "on_hold"
+        "investigating",
+        "identified",
+        "monitoring",
+        "resolved",
+        "waiting_for_info",
+        "on_hold",
     )
 
 
@@ -72,7 +79,9 @@ def test_closed_is_final() -> None:
 def test_acknowledging_moves_open_to_investigating() -> None:
     incident, events = acknowledge_incident(make_incident(), actor="cy", now=LATER)
     assert (incident.status, incident.acknowledged_by, incident.acknowledged_at) == (
-        Status.INVESTIGATING, "cy", LATER
+        Status.INVESTIGATING,
+        "cy",
+        LATER,
     )
     assert [e.kind for e in events] == ["acknowledged", "status_changed"]
 

@@ -111,9 +111,7 @@ def list_incidents(
     actor: ActorDep,
     status: Annotated[
         list[str],
-        Query(
-            description="repeat or comma-separate; `in_progress` = the three working statuses"
-        ),
+        Query(description="repeat or comma-separate; `in_progress` = the three working statuses"),
     ] = [],  # noqa: B006
     severity: Annotated[list[int], Query()] = [],  # noqa: B006
     priority: Annotated[list[str], Query()] = [],  # noqa: B006

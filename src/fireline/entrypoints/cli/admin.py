@@ -16,7 +16,7 @@ from fireline.services.demo import DEMO_INCIDENTS, DEMO_SERVICES, seed_demo
 from fireline.settings import Settings, SettingsError, load_settings
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 
@@ -50,6 +50,8 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every migration step at INFO; only its warnings matter on start-up.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if migrate and settings.migrate_on_start:
         prepare_storage(settings)
     context = _context(settings)
@@ -66,6 +68,7 @@ def serve(
         f"({_describe(settings.database_url)}; policy {context.loaded_policy.policy.name} "
         f"v{context.policies.current_version})",
         highlight=False,
+        soft_wrap=True,
     )
     if workers == 1:
         from fireline.entrypoints.api.app import create_app

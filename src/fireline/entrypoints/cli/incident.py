@@ -141,7 +141,14 @@ def list_(
     if as_json:
         _emit_json(page)
         return
-    table = Table("ID", "Sev", "Pri", "Status", "Type", "Title", "Services", "Declared")
+    table = Table()
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Sev", no_wrap=True)
+    table.add_column("Pri", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Title", ratio=1, overflow="ellipsis")
+    table.add_column("Services", overflow="ellipsis")
+    table.add_column("Declared", no_wrap=True)
     for item in page["items"]:
         style = SEVERITY_STYLE.get(item["severity"], "")
         table.add_row(
@@ -149,14 +156,13 @@ def list_(
             f"[{style}]{item['severity']}[/]",
             item["priority"] or "-",
             item["status"],
-            item["type"],
             item["title"],
             ", ".join(item["services"]),
             item["declared_at"][:16].replace("T", " "),
         )
     out.print(table)
     if page["next_cursor"]:
-        out.print(f"more: --cursor {page['next_cursor']}", highlight=False)
+        out.print(f"more: --cursor {page['next_cursor']}", highlight=False, soft_wrap=True)
 
 
 @incident_app.command()

@@ -1,0 +1,228 @@
+"""`SqlStore`: the `Store` port on SQLAlchemy Core, for SQLite and PostgreSQL alike.
+
+One `SqlStore` wraps one connection inside one transaction (see `SqlDatabase`). Statements
+are built once at import where possible, so SQLAlchemy's compiled cache serves them, and
+multi-row writes go out as one executemany: storing a new incident costs one statement per
+table (sequence, incident, its services, its events), whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, Row, Text, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fireline.adapters.db.catalog import CatalogStore
+from fireline.adapters.db.search import build_list_query, split_words
+from fireline.adapters.db.tables import (
+    INCIDENT_FIELDS,
+    incident_sequences,
+    incident_services,
+    incidents,
+    incidents_pg,
+    role_assignments,
+    timeline,
+)
+from fireline.domain.incident import Incident
+from fireline.domain.lifecycle import Status
+from fireline.domain.timeline import TimelineEvent
+from fireline.services.ports import (
+    IncidentQuery,
+    RecordedEvent,
+    RoleAssignment,
+)
+
+_INCIDENT_COLUMNS = [incidents.c[name] for name in INCIDENT_FIELDS]
+_SELECT_INCIDENT = select(*_INCIDENT_COLUMNS).where(incidents.c.id == bindparam("id"))
+_SEARCH_VECTOR = func.array_to_tsvector(bindparam("search_words", type_=ARRAY(Text)))
+_INSERT_INCIDENT = {
+    "sqlite": insert(incidents).returning(incidents.c.pk),
+    "postgresql": insert(incidents_pg)
+    .values(search_vector=_SEARCH_VECTOR)
+    .returning(incidents_pg.c.pk),
+}
+_UPDATE_INCIDENT = {
+    "sqlite": update(incidents)
+    .where(incidents.c.id == bindparam("incident_id"))
+    .returning(incidents.c.pk),
+    "postgresql": update(incidents_pg)
+    .where(incidents_pg.c.id == bindparam("incident_id"))
+    .values(search_vector=_SEARCH_VECTOR)
+    .returning(incidents_pg.c.pk),
+}
+_NEXT_SEQUENCE = {
+    name: dialect.insert(incident_sequences)
+    .values(day=bindparam("day"), last=1)
+    .on_conflict_do_update(
+        index_elements=[incident_sequences.c.day],
+        set_={"last": incident_sequences.c.last + 1},
+    )
+    .returning(incident_sequences.c.last)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_INSERT_LINK = insert(incident_services)
+_DELETE_LINKS = delete(incident_services).where(
+    incident_services.c.incident_pk == bindparam("incident_pk")
+)
+_INSERT_EVENT = insert(timeline)
+_TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != "seq")]
+
+
+class SqlStore(CatalogStore):
+    """Reads and writes of one transaction on `connection`; implements `Store`."""
+
+    # -- incidents -------------------------------------------------------------------
+
+    def next_incident_sequence(self, day: date) -> int:
+        """The day's next number, from one upsert on a per-day counter row.
+
+        The upsert locks that row until commit (PostgreSQL) or runs under the database's
+        single writer lock (SQLite), so concurrent declarations queue instead of colliding.
+        """
+        stmt = _NEXT_SEQUENCE[self._dialect]
+        return int(self._connection.execute(stmt, {"day": day}).scalar_one())
+
+    def add_incident(self, incident: Incident) -> None:
+        row = self._incident_row(incident)
+        pk = self._connection.execute(_INSERT_INCIDENT[self._dialect], row).scalar_one()
+        self._link_services(pk, incident)
+
+    def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
+        """The incident, or None. `for_update` locks its row on PostgreSQL; on SQLite the
+        transaction already holds the database's write lock (BEGIN IMMEDIATE)."""
+        stmt = _SELECT_INCIDENT
+        if for_update and self._dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        row = self._connection.execute(stmt, {"id": incident_id}).first()
+        return None if row is None else _incident_from_row(row)
+
+    def save_incident(self, incident: Incident) -> None:
+        row = self._incident_row(incident)
+        row["incident_id"] = row.pop("id")
+        pk = self._connection.execute(_UPDATE_INCIDENT[self._dialect], row).scalar_one()
+        # Rewriting the links is two cheap statements and saves reading the old ones.
+        self._connection.execute(_DELETE_LINKS, {"incident_pk": pk})
+        self._link_services(pk, incident)
+
+    def list_incidents(self, query: IncidentQuery) -> list[Incident]:
+        stmt = build_list_query(query, self._dialect)
+        return [_incident_from_row(row) for row in self._connection.execute(stmt)]
+
+    def count_incidents(self) -> int:
+        return self._count(incidents.c.pk)
+
+    # -- timeline --------------------------------------------------------------------
+
+    def append_events(self, incident_id: str, events: Sequence[TimelineEvent]) -> None:
+        if not events:
+            return
+        rows = [
+            {
+                "incident_id": incident_id,
+                "kind": e.kind,
+                "at": e.at,
+                "actor": e.actor,
+                "summary": e.summary,
+                "field": e.field,
+                "before_value": json.dumps(e.before),
+                "after_value": json.dumps(e.after),
+                "note": e.note,
+            }
+            for e in events
+        ]
+        self._connection.execute(_INSERT_EVENT, rows)
+
+    def list_timeline(self, incident_id: str) -> list[RecordedEvent]:
+        stmt = (
+            select(*_TIMELINE_COLUMNS)
+            .where(timeline.c.incident_id == incident_id)
+            .order_by(timeline.c.seq)
+        )
+        return [
+            RecordedEvent(
+                seq=r.seq,
+                incident_id=r.incident_id,
+                event=TimelineEvent(
+                    kind=r.kind,
+                    at=r.at,
+                    actor=r.actor,
+                    summary=r.summary,
+                    field=r.field,
+                    before=json.loads(r.before_value),
+                    after=json.loads(r.after_value),
+                    note=r.note,
+                ),
+            )
+            for r in self._connection.execute(stmt)
+        ]
+
+    def count_events(self) -> int:
+        return self._count(timeline.c.seq)
+
+    # -- roles -----------------------------------------------------------------------
+
+    def role_holders(self, incident_id: str) -> dict[str, str]:
+        r = role_assignments.c
+        stmt = select(r.role, r.person).where(r.incident_id == incident_id, r.until.is_(None))
+        return {row[0]: row[1] for row in self._connection.execute(stmt)}
+
+    def role_history(self, incident_id: str) -> list[RoleAssignment]:
+        r = role_assignments.c
+        stmt = (
+            select(r.role, r.person, r.since, r.until)
+            .where(r.incident_id == incident_id)
+            .order_by(r.since, r.id)
+        )
+        return [RoleAssignment(*row) for row in self._connection.execute(stmt)]
+
+    def set_role_holder(
+        self, incident_id: str, role: str, person: str | None, now: datetime
+    ) -> None:
+        r = role_assignments.c
+        self._connection.execute(
+            update(role_assignments)
+            .where(r.incident_id == incident_id, r.role == role, r.until.is_(None))
+            .values(until=now)
+        )
+        if person is not None:
+            self._connection.execute(
+                insert(role_assignments).values(
+                    incident_id=incident_id, role=role, person=person, since=now
+                )
+            )
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _count(self, column: Any) -> int:
+        return int(self._connection.execute(select(func.count(column))).scalar_one())
+
+    def _incident_row(self, incident: Incident) -> dict[str, Any]:
+        row: dict[str, Any] = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
+        row["services"] = json.dumps(list(incident.services))
+        row["links"] = json.dumps(list(incident.links))
+        row["labels"] = json.dumps(list(incident.labels))
+        row["status"] = incident.status.value
+        row["resume_status"] = incident.resume_status and incident.resume_status.value
+        if self._dialect == "postgresql":
+            row["search_words"] = split_words(f"{incident.title} {incident.description}")
+        return row
+
+    def _link_services(self, pk: int, incident: Incident) -> None:
+        if incident.services:
+            rows = [{"incident_pk": pk, "service": name} for name in incident.services]
+            self._connection.execute(_INSERT_LINK, rows)
+
+
+def _incident_from_row(row: Row[Any]) -> Incident:
+    values: dict[str, Any] = dict(zip(INCIDENT_FIELDS, row, strict=True))
+    values["services"] = tuple(json.loads(values["services"]))
+    values["links"] = tuple(json.loads(values["links"]))
+    values["labels"] = tuple(json.loads(values["labels"]))
+    values["status"] = Status(values["status"])
+    if values["resume_status"] is not None:
+        values["resume_status"] = Status(values["resume_status"])
+    return Incident(**values)

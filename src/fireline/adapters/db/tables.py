@@ -1,0 +1,170 @@
+"""The schema as SQLAlchemy Core tables (the migrations own the DDL; these describe it).
+
+Everything here exists on both backends except the full-text parts, which differ by nature:
+SQLite keeps an FTS5 table ``incidents_fts`` in step with ``incidents`` through triggers,
+PostgreSQL a ``search_vector`` column (see `incidents_pg`). Both are created in migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    column,
+    table,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from fireline.adapters.db.types import UTCDateTime
+
+metadata = MetaData()
+
+incidents = Table(
+    "incidents",
+    metadata,
+    # An integer key gives SQLite's FTS5 a stable rowid to point at; the public key is `id`.
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("impact", String(100)),
+    Column("urgency", String(100)),
+    Column("priority", String(100)),
+    Column("services", Text, nullable=False),  # JSON list; also in incident_services
+    Column("criticality", String(100)),
+    Column("reporter", String(100), nullable=False),
+    Column("owner", String(100)),
+    Column("team", String(100)),
+    Column("support_tier", Integer),
+    Column("steps_to_reproduce", Text, nullable=False),
+    Column("links", Text, nullable=False),  # JSON list
+    Column("labels", Text, nullable=False),  # JSON list
+    Column("status", String(30), nullable=False),
+    Column("resume_status", String(30)),
+    Column("policy_version", Integer, nullable=False),
+    Column("declared_at", UTCDateTime, nullable=False),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("detected_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(100)),
+    Column("identified_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+)
+
+INCIDENT_FIELDS = tuple(c.name for c in incidents.columns if c.name != "pk")
+"""The columns that map one-to-one onto `Incident` fields, in the dataclass's order."""
+
+pg_metadata = MetaData()
+incidents_pg = Table(
+    "incidents",
+    pg_metadata,
+    *(c._copy() for c in incidents.columns),
+    # Written by the adapter from the same word splitting the queries use, so that both
+    # backends agree on what a word is (see fireline.adapters.db.search).
+    Column("search_vector", TSVECTOR, nullable=False),
+)
+"""`incidents` as PostgreSQL has it, with its full-text column; used for writes there."""
+
+incidents_fts = table("incidents_fts", column("rowid", Integer))
+"""SQLite's FTS5 index over incidents (title, description); rowid is incidents.pk."""
+
+incident_services = Table(
+    "incident_services",
+    metadata,
+    # Keyed (service, incident_pk): a service filter walks this key in listing order.
+    Column("service", String(100), primary_key=True),
+    Column("incident_pk", Integer, ForeignKey("incidents.pk"), primary_key=True),
+)
+
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(40), ForeignKey("incidents.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("field", String(100)),
+    Column("before_value", Text, nullable=False),  # JSON
+    Column("after_value", Text, nullable=False),  # JSON
+    Column("note", Text),
+)
+
+role_assignments = Table(
+    "role_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(40), ForeignKey("incidents.id"), nullable=False),
+    Column("role", String(100), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("criticality", String(100), nullable=False),
+    Column("team", String(100)),
+    Column("customer_facing", Boolean, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("is_from_policy", Boolean, nullable=False),
+)
+
+incident_sequences = Table(
+    "incident_sequences",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("digest", String(128), nullable=False, unique=True),
+    Column("document", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(128), nullable=False),
+    Column("incident_id", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+instance = Table(
+    "instance",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+ALL_TABLES = (
+    "timeline",
+    "role_assignments",
+    "incident_services",
+    "incidents",
+    "services",
+    "incident_sequences",
+    "policy_versions",
+    "idempotency_keys",
+    "instance",
+)
+"""Every table the application owns, children before parents."""

@@ -1,0 +1,203 @@
+"""From a validated file to domain values: targets in seconds, holidays as dates, the document.
+
+Everything here assumes `checks.find_problems` found nothing; it resolves what the file
+leaves implicit (a target's calendar, a calendar's time zone, a country's holidays) in one
+place, so that the `Policy` and the normalized document always say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from functools import cache
+from typing import Any
+
+import holidays
+
+from fireline.adapters.policy_file.durations import parse_duration
+from fireline.adapters.policy_file.schema import WEEKDAYS, CalendarSpec, PolicySpec, TargetSpec
+from fireline.domain.policy import (
+    ALWAYS_ON,
+    BusinessCalendar,
+    ChecklistItem,
+    CriticalityTier,
+    IncidentType,
+    Policy,
+    PriorityMatrix,
+    ReviewRule,
+    Role,
+    Service,
+    Severity,
+    SeverityRule,
+    SupportTier,
+    Target,
+)
+
+HOLIDAY_YEARS = range(2020, 2046)
+"""The years a `holiday_country` is expanded for: far enough back for old incidents, and ahead
+for any target an incident can still run into."""
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """A target with its calendar decided: the domain `Target` and its normalized spelling."""
+
+    target: Target
+    within: str
+
+    def as_document(self) -> dict[str, Any]:
+        return {"within": self.within, "calendar": self.target.calendar}
+
+
+class TargetError(ValueError):
+    """A target that cannot be counted; `on_calendar` says the calendar key is at fault."""
+
+    def __init__(self, message: str, *, on_calendar: bool = False) -> None:
+        super().__init__(message)
+        self.on_calendar = on_calendar
+
+
+def working_day_seconds(calendar: CalendarSpec) -> int:
+    """How long one working day of `calendar` lasts, in seconds (8 h for 09:00-17:00)."""
+    start, end = _hours(calendar)
+    return (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60
+
+
+def resolve_target(spec: PolicySpec, target: TargetSpec) -> ResolvedTarget:
+    """The target in seconds and in its calendar. Raises TargetError saying what is allowed.
+
+    Without a calendar, clock durations count in ``24x7`` and business durations in the
+    policy's first business calendar; business durations never count in ``24x7``.
+    """
+    duration = parse_duration(target.within)
+    calendars = {calendar.name: calendar for calendar in spec.calendars}
+    defined = ", ".join([ALWAYS_ON, *calendars])
+    name = target.calendar
+    if name is None:
+        name = next(iter(calendars), None) if duration.is_business else ALWAYS_ON
+        if name is None:
+            raise TargetError(
+                f"{target.within!r} needs a business calendar, but the policy defines none "
+                "(allowed: add one under calendars, or use a clock duration such as 8h or 1d)"
+            )
+    elif name != ALWAYS_ON and name not in calendars:
+        raise TargetError(f"unknown calendar {name!r} (allowed: {defined})", on_calendar=True)
+    if duration.is_business and name == ALWAYS_ON:
+        example = next(iter(calendars), "business_hours")
+        raise TargetError(
+            f"{target.within!r} cannot be counted in {ALWAYS_ON!r}, which has no working days "
+            f"or hours (allowed: a business calendar such as {example}, "
+            "or a clock duration such as 1d)",
+            on_calendar=target.calendar is not None,
+        )
+    day = working_day_seconds(calendars[name]) if name in calendars else None
+    return ResolvedTarget(Target(duration.seconds(day), name), duration.canonical)
+
+
+def build_policy(spec: PolicySpec) -> Policy:
+    """The domain `Policy` that a problem-free `spec` describes."""
+    matrix = spec.priority_matrix
+    return Policy(
+        name=spec.name,
+        description=spec.description,
+        handbook=spec.handbook,
+        time_zone=spec.time_zone,
+        incident_types=tuple(
+            IncidentType(t.name, t.label, t.description) for t in spec.incident_types
+        ),
+        severities=tuple(
+            Severity(
+                level=s.level,
+                name=s.name,
+                label=s.label,
+                description=s.description,
+                response=resolve_target(spec, s.response).target,
+                resolution=resolve_target(spec, s.resolution).target,
+            )
+            for s in spec.severities
+        ),
+        calendars=tuple(_calendar(spec, c) for c in spec.calendars),
+        priority_matrix=PriorityMatrix(
+            impacts=tuple(matrix.impacts),
+            urgencies=tuple(matrix.urgencies),
+            # The file reads like the handbook table (urgency rows, impact columns); the
+            # domain looks cells up as (impact, urgency).
+            cells={
+                (impact, urgency): priority
+                for urgency, row in matrix.cells.items()
+                for impact, priority in row.items()
+            },
+            priority_severity=dict(matrix.priority_severity),
+        ),
+        criticality_tiers=tuple(
+            CriticalityTier(t.name, t.level, t.label, t.description, t.implies_severity)
+            for t in spec.criticality_tiers
+        ),
+        services=tuple(
+            Service(s.name, s.criticality, s.team, s.customer_facing, s.description)
+            for s in spec.services
+        ),
+        severity_rule=SeverityRule(
+            tuple(spec.severity_rule.sources), spec.severity_rule.when_unknown
+        ),
+        roles=tuple(Role(r.name, r.label, r.description) for r in spec.roles),
+        support_tiers=tuple(
+            SupportTier(t.level, t.name, t.description) for t in spec.support_tiers
+        ),
+        closure_checklist=tuple(ChecklistItem(i.name, i.label) for i in spec.closure_checklist),
+        review_rules=tuple(
+            ReviewRule(
+                name=r.name,
+                description=r.description,
+                severities=tuple(r.severities),
+                criticalities=tuple(r.criticalities),
+                escalation_level_at_least=r.escalation_level_at_least,
+                due_within=resolve_target(spec, r.due_within).target if r.due_within else None,
+            )
+            for r in spec.review_rules
+        ),
+    )
+
+
+def build_document(spec: PolicySpec) -> dict[str, Any]:
+    """The file in normalized JSON form: every default written out, every target a mapping
+    with its calendar, every calendar with its time zone. Loading it gives the same policy."""
+    document = spec.model_dump(mode="json")
+    for position, severity in enumerate(spec.severities):
+        entry = document["severities"][position]
+        entry["response"] = resolve_target(spec, severity.response).as_document()
+        entry["resolution"] = resolve_target(spec, severity.resolution).as_document()
+    for position, rule in enumerate(spec.review_rules):
+        if rule.due_within is not None:
+            resolved = resolve_target(spec, rule.due_within)
+            document["review_rules"][position]["due_within"] = resolved.as_document()
+    for entry in document["calendars"]:
+        entry["time_zone"] = entry["time_zone"] or spec.time_zone
+    return document
+
+
+def _calendar(spec: PolicySpec, calendar: CalendarSpec) -> BusinessCalendar:
+    start, end = _hours(calendar)
+    days = frozenset(calendar.holidays)
+    if calendar.holiday_country is not None:
+        days |= country_holidays(calendar.holiday_country)
+    return BusinessCalendar(
+        name=calendar.name,
+        time_zone=calendar.time_zone or spec.time_zone,
+        working_days=tuple(sorted({WEEKDAYS.index(day) + 1 for day in calendar.working_days})),
+        start=start,
+        end=end,
+        holidays=days,
+        holiday_country=calendar.holiday_country,
+    )
+
+
+def _hours(calendar: CalendarSpec) -> tuple[time, time]:
+    start, end = calendar.working_hours.split("-")
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+@cache
+def country_holidays(country: str) -> frozenset[date]:
+    """Every public holiday of `country` in HOLIDAY_YEARS, per the `holidays` package."""
+    return frozenset(holidays.country_holidays(country, years=HOLIDAY_YEARS).keys())

@@ -1,0 +1,144 @@
+"""Pydantic's validation errors, reworded for someone editing a YAML file.
+
+Each error becomes an `Issue` at the error's location that names the bad value and what is
+allowed: an unknown key lists the keys that are allowed there (and the likeliest one meant).
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from fireline.adapters.policy_file.checks import Issue
+from fireline.adapters.policy_file.lines import LineIndex, Loc
+from fireline.adapters.policy_file.schema import PolicySpec
+
+_OWN_TYPES = {
+    "schema_version",
+    "snake_case",
+    "reserved_calendar",
+    "service_name",
+    "priority_name",
+    "time_zone",
+    "duration",
+    "working_hours",
+    "holiday_country",
+}
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "date_type": "a date such as 2026-12-25",
+    "date_parsing": "a date such as 2026-12-25",
+    "date_from_datetime_parsing": "a date such as 2026-12-25",
+    "date_from_datetime_inexact": "a date without a time, such as 2026-12-25",
+}
+
+
+def describe_validation_error(error: ValidationError, index: LineIndex) -> list[Issue]:
+    """One `Issue` per pydantic error. With a line index, paths stop at what the file contains
+    (a target written as text reports at the target, not at its implied ``within``)."""
+    issues = []
+    for detail in error.errors(include_url=False):
+        loc: Loc = tuple(detail["loc"])
+        if index.lines and detail["type"] != "missing":
+            loc = index.known_prefix(loc) or loc
+        value = None if detail["type"] == "missing" else detail["input"]
+        issues.append(Issue(loc, value, _message(detail, tuple(detail["loc"]))))
+    return issues
+
+
+def show(value: object) -> str:
+    """`value` as it might be written, shortened so that one problem stays one line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _message(detail: ErrorDetails, loc: Loc) -> str:
+    kind = detail["type"]
+    value = detail["input"]
+    context: dict[str, Any] = dict(detail.get("ctx") or {})
+    if kind in _OWN_TYPES:
+        return detail["msg"]
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind == "missing":
+        return f"required key {loc[-1]!r} is missing (add it; docs/policy.md describes every key)"
+    if kind in _EXPECTED:
+        return f"invalid value {show(value)} (allowed: {_EXPECTED[kind]})"
+    if kind == "literal_error":
+        return f"invalid value {show(value)} (allowed: {context.get('expected', '')})"
+    if kind in ("too_short", "too_long"):
+        bound = "min_length" if kind == "too_short" else "max_length"
+        limit = context.get(bound)
+        side = "at least" if kind == "too_short" else "at most"
+        return f"has {context.get('actual_length')} entries (allowed: {side} {limit})"
+    if kind in ("string_too_short", "string_too_long"):
+        side, limit = (
+            ("at least", context.get("min_length"))
+            if kind == "string_too_short"
+            else ("at most", context.get("max_length"))
+        )
+        return f"invalid text {show(value)} (allowed: {side} {limit} characters)"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"invalid value {show(value)} (allowed: {_range(loc)})"
+    reason = detail["msg"]
+    return f"invalid value {show(value)} ({reason[:1].lower()}{reason[1:]})"
+
+
+def _range(loc: Loc) -> str:
+    if loc and loc[-1] == "level" and loc[0] == "support_tiers":
+        return "a whole number from 1 to 4"
+    return "a whole number from 1 to 9"
+
+
+def _unknown_key(loc: Loc) -> str:
+    key = str(loc[-1])
+    allowed = _allowed_keys(loc[:-1])
+    guess = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    return f"unknown key {key!r}{hint} (allowed: {', '.join(allowed)})"
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The schema model that describes the mapping at `loc`, if the path leads to one."""
+    current: Any = PolicySpec
+    for part in loc:
+        current = _without_none(current)
+        if _is_model(current):
+            field = current.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) is list and isinstance(part, int):
+            current = get_args(current)[0]
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        else:
+            return None
+    current = _without_none(current)
+    return current if _is_model(current) else None
+
+
+def _is_model(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        options = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return options[0] if len(options) == 1 else annotation
+    return annotation

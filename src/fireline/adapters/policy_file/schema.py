@@ -1,0 +1,294 @@
+"""The policy file's shape as pydantic models: every key, its type and its default.
+
+These models check what can be checked one value at a time (types, names, durations, time
+zones, unknown keys); rules that relate parts of the file to each other live in `checks`.
+`docs/policy.md` documents the same keys for people; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from fireline.adapters.policy_file.durations import parse_duration
+from fireline.domain.policy import ALWAYS_ON
+
+SCHEMA_VERSION = 1
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Working-day names in ISO order, so that index + 1 is the ISO weekday."""
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_PRIORITY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _schema_version(value: int) -> int:
+    if value != SCHEMA_VERSION:
+        raise PydanticCustomError(
+            "schema_version",
+            f"unsupported policy file version {value!r} (allowed: {SCHEMA_VERSION})",
+        )
+    return value
+
+
+def _snake_case(value: str) -> str:
+    if len(value) > 64 or not _SNAKE.match(value):
+        raise PydanticCustomError(
+            "snake_case",
+            f"invalid name {value!r} (allowed: snake_case, a lowercase letter then lowercase "
+            "letters, digits or _, at most 64 characters, such as business_hours)",
+        )
+    return value
+
+
+def _calendar_name(value: str) -> str:
+    if value == ALWAYS_ON:
+        raise PydanticCustomError(
+            "reserved_calendar",
+            f"the calendar {value!r} is built in and may not be redefined "
+            "(allowed: any other snake_case name, such as business_hours)",
+        )
+    return _snake_case(value)
+
+
+def _service_name(value: str) -> str:
+    if not _SERVICE.match(value):
+        raise PydanticCustomError(
+            "service_name",
+            f"invalid service name {value!r} (allowed: 1 to 63 lowercase letters, digits, - or _, "
+            "starting with a letter or digit, such as payments-api)",
+        )
+    return value
+
+
+def _priority_name(value: str) -> str:
+    if not _PRIORITY.match(value):
+        raise PydanticCustomError(
+            "priority_name",
+            f"invalid priority {value!r} (allowed: 1 to 16 letters, digits, - or _, such as P1)",
+        )
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise PydanticCustomError(
+            "time_zone",
+            f"unknown time zone {value!r} (allowed: an IANA time zone such as UTC, "
+            "Europe/London or America/New_York)",
+        ) from None
+    return value
+
+
+def _duration(value: str) -> str:
+    try:
+        return parse_duration(value).canonical
+    except ValueError as error:
+        raise PydanticCustomError("duration", str(error)) from None
+
+
+def _working_hours(value: str) -> str:
+    match = _HOURS.match(value)
+    numbers = [int(part) for part in match.groups()] if match else []
+    if not numbers or numbers[0] > 23 or numbers[2] > 23 or numbers[1] > 59 or numbers[3] > 59:
+        raise PydanticCustomError(
+            "working_hours",
+            f"invalid working hours {value!r} (allowed: 'HH:MM-HH:MM' on a 24-hour clock "
+            "such as '09:00-17:00')",
+        )
+    if (numbers[0], numbers[1]) >= (numbers[2], numbers[3]):
+        raise PydanticCustomError(
+            "working_hours",
+            f"working hours {value!r} end before they start (allowed: a start earlier than "
+            "the end on the same day, such as '09:00-17:00')",
+        )
+    return "{:02d}:{:02d}-{:02d}:{:02d}".format(*numbers)
+
+
+@cache
+def supported_countries() -> frozenset[str]:
+    """Country codes the `holidays` package can expand into dates."""
+    return frozenset(holidays.list_supported_countries())
+
+
+def _holiday_country(value: str) -> str:
+    if value not in supported_countries():
+        raise PydanticCustomError(
+            "holiday_country",
+            f"unknown holiday country {value!r} (allowed: an ISO 3166 country code that the "
+            "holidays package supports, in capitals, such as GB, US or DE)",
+        )
+    return value
+
+
+SnakeName = Annotated[str, AfterValidator(_snake_case)]
+CalendarName = Annotated[str, AfterValidator(_calendar_name)]
+ServiceName = Annotated[str, AfterValidator(_service_name)]
+PriorityName = Annotated[str, AfterValidator(_priority_name)]
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+DurationText = Annotated[str, AfterValidator(_duration)]
+WorkingHours = Annotated[str, AfterValidator(_working_hours)]
+CountryCode = Annotated[str, AfterValidator(_holiday_country)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Level = Annotated[StrictInt, Field(ge=1, le=9)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SeveritySource = Literal["reporter", "priority", "criticality"]
+SEVERITY_SOURCES: tuple[SeveritySource, ...] = ("reporter", "priority", "criticality")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetSpec(_Model):
+    """A time budget: a duration `within`, counted in `calendar` (resolved by the loader).
+
+    In the file a target is either this mapping or just the duration text.
+    """
+
+    within: DurationText
+    calendar: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_text(cls, value: Any) -> Any:
+        return {"within": value} if isinstance(value, str) else value
+
+
+class IncidentTypeSpec(_Model):
+    name: SnakeName
+    label: Label
+    description: Text = ""
+
+
+class CalendarSpec(_Model):
+    name: CalendarName
+    time_zone: TimeZoneName | None = None
+    working_days: list[Weekday] = Field(min_length=1, max_length=7)
+    working_hours: WorkingHours
+    holidays: list[date] = Field(default_factory=list)
+    holiday_country: CountryCode | None = None
+
+
+class SeveritySpec(_Model):
+    level: Level
+    name: SnakeName
+    label: Label
+    description: Text = ""
+    response: TargetSpec
+    resolution: TargetSpec
+
+
+def _default_cells() -> dict[str, dict[str, str]]:
+    # Handbook 004 §2.2: rows are urgency, columns impact.
+    return {
+        "high": {"high": "P1", "medium": "P2", "low": "P3"},
+        "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+        "low": {"high": "P3", "medium": "P4", "low": "P4"},
+    }
+
+
+class PriorityMatrixSpec(_Model):
+    """Urgency × impact → priority; `cells` is keyed urgency first, like the 004 table."""
+
+    impacts: list[SnakeName] = Field(
+        default_factory=lambda: ["high", "medium", "low"], min_length=1
+    )
+    urgencies: list[SnakeName] = Field(
+        default_factory=lambda: ["high", "medium", "low"], min_length=1
+    )
+    cells: dict[str, dict[str, PriorityName]] = Field(default_factory=_default_cells)
+    priority_severity: dict[PriorityName, Level] = Field(
+        default_factory=lambda: {"P1": 1, "P2": 2, "P3": 3, "P4": 4}, min_length=1
+    )
+
+
+class CriticalityTierSpec(_Model):
+    name: SnakeName
+    level: Level
+    label: Label
+    description: Text = ""
+    implies_severity: Level | None = None
+
+
+class ServiceSpec(_Model):
+    name: ServiceName
+    criticality: str
+    team: Label | None = None
+    customer_facing: StrictBool = False
+    description: Text = ""
+
+
+class SeverityRuleSpec(_Model):
+    sources: list[SeveritySource] = Field(
+        default_factory=lambda: list(SEVERITY_SOURCES), min_length=1, max_length=3
+    )
+    when_unknown: Level = 3
+
+
+class RoleSpec(_Model):
+    name: SnakeName
+    label: Label
+    description: Text = ""
+
+
+class SupportTierSpec(_Model):
+    level: Annotated[StrictInt, Field(ge=1, le=4)]
+    name: Label
+    description: Text = ""
+
+
+class ChecklistItemSpec(_Model):
+    name: SnakeName
+    label: Label
+
+
+class ReviewRuleSpec(_Model):
+    name: SnakeName
+    description: Text = ""
+    severities: list[Level] = Field(default_factory=list)
+    criticalities: list[str] = Field(default_factory=list)
+    escalation_level_at_least: Level | None = None
+    due_within: TargetSpec | None = None
+
+
+class PolicySpec(_Model):
+    """The whole file. Lists keep the order they are written in."""
+
+    fireline_policy: Annotated[StrictInt, AfterValidator(_schema_version)]
+    name: SnakeName
+    title: Annotated[str, StringConstraints(max_length=100)] = ""
+    description: Text = ""
+    handbook: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    time_zone: TimeZoneName = "UTC"
+    incident_types: list[IncidentTypeSpec] = Field(min_length=1)
+    calendars: list[CalendarSpec] = Field(default_factory=list)
+    severities: list[SeveritySpec] = Field(min_length=1, max_length=9)
+    priority_matrix: PriorityMatrixSpec = Field(default_factory=PriorityMatrixSpec)
+    criticality_tiers: list[CriticalityTierSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(default_factory=list)
+    severity_rule: SeverityRuleSpec = Field(default_factory=SeverityRuleSpec)
+    roles: list[RoleSpec] = Field(default_factory=list)
+    support_tiers: list[SupportTierSpec] = Field(default_factory=list)
+    closure_checklist: list[ChecklistItemSpec] = Field(default_factory=list)
+    review_rules: list[ReviewRuleSpec] = Field(default_factory=list)

@@ -1,0 +1,122 @@
+"""Shared fixtures: real databases for every test layer.
+
+`database_url` runs a test once on SQLite (a fresh file) and once on PostgreSQL (a database
+created for this test session and dropped at its end). PostgreSQL comes from
+``FIRELINE_TEST_POSTGRES_URL`` (default: postgres@127.0.0.1:5432/test, used only to create
+and drop the session's database); when it is unreachable its tests are skipped, unless
+``FIRELINE_REQUIRE_POSTGRES=1`` (CI), which makes them fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from fireline.adapters.db.database import SqlDatabase
+from fireline.adapters.db.engine import create_database_engine
+from fireline.adapters.db.migrate import upgrade_database
+from fireline.adapters.db.tables import ALL_TABLES
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty PostgreSQL databases (URLs), all dropped at session end."""
+    server_url = os.environ.get("FIRELINE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    admin = create_engine(
+        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with admin.connect():
+            pass
+    except Exception as error:  # any failure to connect means "no server here"
+        admin.dispose()
+        reason = f"PostgreSQL unreachable at {make_url(server_url)!r}: {error}"
+        if os.environ.get("FIRELINE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (FIRELINE_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    created: list[str] = []
+
+    def create_database() -> str:
+        name = f"fireline_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield create_database
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: Callable[[], str]) -> str:
+    """The session's migrated PostgreSQL database."""
+    url = postgres_server()
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (cheaper than migrating every time)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "fireline.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a migrated database with no data in it, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "fireline.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a database with no schema at all, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    create_database: Callable[[], str] = request.getfixturevalue("postgres_server")
+    return create_database()
+
+
+@pytest.fixture
+def database_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_database_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def database(database_engine: Engine) -> SqlDatabase:
+    """An `SqlDatabase` on a migrated, empty database (parametrized over the backends)."""
+    return SqlDatabase(database_engine)
+
+
+def _empty_postgres(url: str) -> None:
+    # TRUNCATE fires no row triggers, so it clears the append-only timeline too; that is
+    # the tests' bypass, and nothing in the application truncates.
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            tables = ", ".join(ALL_TABLES)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()

@@ -1,0 +1,88 @@
+"""A real `fireline serve` process per test, on each backend, reached over HTTP and the CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+STARTUP_TIMEOUT_S = 30
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def cli(self, *args: str, user: str = "ana") -> subprocess.CompletedProcess[str]:
+        """Run `fireline ARGS` against this server, as `user`."""
+        env = {**self.env, "FIRELINE_URL": self.url, "FIRELINE_USER": user, "COLUMNS": "200"}
+        return subprocess.run(
+            [sys.executable, "-m", "fireline", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    env.update({"FIRELINE_DATA_DIR": str(tmp_path), "FIRELINE_DATABASE_URL": database_url})
+    return env
+
+
+def start_server(env: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Server]:
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fireline", "serve", "--port", str(port), *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        # Poll for readiness; this waits for a process to start, it times nothing.
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"fireline serve exited early:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"fireline serve did not answer in time:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield Server(url=url, env=env, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    yield from start_server(base_env(tmp_path, database_url), tmp_path, "--demo")

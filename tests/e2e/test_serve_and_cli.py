@@ -1,0 +1,183 @@
+"""As a new user would: start the demo server, declare by HTTP and by CLI, find it again."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import Server, base_env
+
+ID_FORMAT = re.compile(r"^INC-\d{4}-\d{4}-\d{3,}$")
+
+
+def test_the_demo_server_has_a_believable_organisation(demo_server: Server) -> None:
+    assert "demo mode: added a demo organisation" in demo_server.log.read_text()
+    page = httpx.get(f"{demo_server.url}/api/v1/incidents", params={"limit": 200}).json()
+    incidents = page["items"]
+    assert len(incidents) == 12
+    assert {i["severity"] for i in incidents} == {1, 2, 3, 4}
+    assert len({i["status"] for i in incidents}) >= 5
+    assert len({i["type"] for i in incidents}) >= 5
+    services = httpx.get(f"{demo_server.url}/api/v1/services").json()["items"]
+    assert {s["criticality"] for s in services} >= {"mission_critical", "administrative"}
+
+
+def test_declare_by_http_and_cli_then_list_filter_search_and_read_the_timeline(
+    demo_server: Server,
+) -> None:
+    by_http = httpx.post(
+        f"{demo_server.url}/api/v1/incidents",
+        json={
+            "title": "Zebra gateway refuses connections",
+            "type": "infrastructure",
+            "services": ["checkout"],
+            "impact": "high",
+            "urgency": "high",
+        },
+        headers={"X-Fireline-User": "ana"},
+    )
+    assert by_http.status_code == 201
+    http_id = by_http.json()["id"]
+    assert ID_FORMAT.match(http_id)
+
+    declared = demo_server.cli(
+        "incident",
+        "declare",
+        "--title",
+        "Quokka reports are empty",
+        "--type",
+        "data",
+        "--service",
+        "data-warehouse",
+        "--severity",
+        "3",
+        "--json",
+    )
+    assert declared.returncode == 0, declared.stderr
+    cli_id = json.loads(declared.stdout)["id"]
+    assert ID_FORMAT.match(cli_id)
+    assert cli_id != http_id
+
+    listed = demo_server.cli("incident", "list", "--json", "--search", "quokka")
+    assert [i["id"] for i in json.loads(listed.stdout)["items"]] == [cli_id]
+    filtered = demo_server.cli(
+        "incident", "list", "--json", "--severity", "1", "--status", "open", "--service", "checkout"
+    )
+    assert http_id in [i["id"] for i in json.loads(filtered.stdout)["items"]]
+    mine = demo_server.cli("incident", "list", "--json", "--mine")
+    assert {i["id"] for i in json.loads(mine.stdout)["items"]} == {http_id, cli_id}
+
+    table = demo_server.cli("incident", "list", "--search", "zebra gateway")
+    assert table.returncode == 0
+    assert http_id in table.stdout
+
+    assert demo_server.cli("incident", "ack", cli_id).returncode == 0
+    assert (
+        demo_server.cli("incident", "status", cli_id, "identified", "--note", "bad ETL").returncode
+        == 0
+    )
+    assert demo_server.cli("incident", "comment", cli_id, "Rerunning the load").returncode == 0
+    assert demo_server.cli("incident", "assign", cli_id, "incident_commander", "bo").returncode == 0
+    updated = demo_server.cli(
+        "incident", "update", cli_id, "--severity", "2", "--reason", "finance close"
+    )
+    assert updated.returncode == 0, updated.stderr
+
+    shown = demo_server.cli("incident", "show", cli_id, "--json")
+    kinds = [e["kind"] for e in json.loads(shown.stdout)["timeline"]]
+    assert kinds == [
+        "declared",
+        "severity_decided",
+        "acknowledged",
+        "status_changed",
+        "status_changed",
+        "comment",
+        "role_assigned",
+        "severity_changed",
+    ]
+    human = demo_server.cli("incident", "show", cli_id)
+    assert "Rerunning the load" in human.stdout
+    assert "identified" in human.stdout
+
+
+def test_the_cli_exit_codes_say_who_refused(demo_server: Server) -> None:
+    refused = demo_server.cli("incident", "declare", "--title", "x", "--type", "outage")
+    assert refused.returncode == 1
+    assert "allowed: performance" in refused.stderr
+    illegal = demo_server.cli("incident", "status", "INC-2000-0101-001", "closed")
+    assert illegal.returncode == 1
+    assert "no incident" in illegal.stderr
+    usage = demo_server.cli("incident", "declare", "--type", "data")
+    assert usage.returncode == 2
+    nothing = demo_server.cli("incident", "update", "INC-2000-0101-001")
+    assert nothing.returncode == 2
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "fireline", "incident", "list"],
+        env={**env, "FIRELINE_URL": "http://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "cannot reach Fireline at http://127.0.0.1:9" in result.stderr
+
+
+def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "fireline", "serve"],
+        env={**env, "FIRELINE_LOG_LEVEL": "loud"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "FIRELINE_LOG_LEVEL" in lines[0]
+    assert "allowed: debug, info, warning, error" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_policy_with_a_typo_stops_start_up_naming_file_and_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("fireline_policy: 1\nname: broken\nseverites: []\n")
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "fireline", "serve"],
+        env={**env, "FIRELINE_POLICY": str(policy)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{policy}:3" in result.stderr
+    assert "severites" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-m", "fireline", "db", "upgrade"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "up to date" in result.stdout

@@ -1,0 +1,97 @@
+"""Two processes declaring at the same moment get distinct, gapless incident IDs."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime
+from typing import Any
+
+from fireline.adapters.db.database import SqlDatabase
+from fireline.adapters.db.engine import create_database_engine
+from fireline.domain.identifiers import format_incident_id, is_incident_id
+from fireline.domain.incident import Draft
+from fireline.domain.policy import (
+    CriticalityTier,
+    IncidentType,
+    Policy,
+    PriorityMatrix,
+    Role,
+    Severity,
+    SeverityRule,
+    SupportTier,
+    Target,
+)
+from fireline.services.incidents import declare_incident
+from fireline.services.policies import PolicyBook
+
+PER_PROCESS = 200
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def make_policy() -> Policy:
+    """The least policy that can declare an incident (the presets are tested elsewhere)."""
+    return Policy(
+        name="minimal",
+        description="",
+        handbook=None,
+        time_zone="UTC",
+        incident_types=(IncidentType("outage", "Outage"),),
+        severities=tuple(
+            Severity(level, f"sev{level}", f"Sev-{level}", "", Target(600), Target(3600))
+            for level in (1, 2, 3, 4)
+        ),
+        calendars=(),
+        priority_matrix=PriorityMatrix(("high",), ("high",), {("high", "high"): "P1"}, {"P1": 1}),
+        criticality_tiers=(CriticalityTier("tier_1", 1, "Tier 1", implies_severity=1),),
+        services=(),
+        severity_rule=SeverityRule(),
+        roles=(Role("commander", "Incident commander"),),
+        support_tiers=(SupportTier(1, "L1"),),
+    )
+
+
+def declare_many(url: str, start: Any, results: Any) -> None:
+    """Child process: wait for the start signal, then declare PER_PROCESS incidents."""
+    engine = create_database_engine(url)
+    database = SqlDatabase(engine)
+    policies = PolicyBook(1, make_policy(), lambda version: make_policy())
+    ids: list[str] = []
+    errors: list[str] = []
+    start.wait()
+    for n in range(PER_PROCESS):
+        draft = Draft(title=f"Concurrent {n}", type="outage", reporter="load")
+        try:
+            ids.append(declare_incident(database, policies, draft, now=NOW).incident.id)
+        except Exception as error:  # every failure counts; the test reports them
+            errors.append(repr(error))
+    engine.dispose()
+    results.put((ids, errors))
+
+
+def test_two_processes_declaring_at_once_get_distinct_ids(database_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    results = context.Queue()
+    processes = [
+        context.Process(target=declare_many, args=(database_url, start, results)) for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    ids = [incident_id for got, _ in outcomes for incident_id in got]
+    errors = [error for _, got in outcomes for error in got]
+    assert errors == []
+    assert len(ids) == 2 * PER_PROCESS
+    assert all(is_incident_id(incident_id) for incident_id in ids)
+    expected = {format_incident_id(NOW.date(), n) for n in range(1, 2 * PER_PROCESS + 1)}
+    assert set(ids) == expected
+    engine = create_database_engine(database_url)
+    try:
+        with SqlDatabase(engine).transaction() as store:
+            counts = (store.count_incidents(), store.count_events())
+    finally:
+        engine.dispose()
+    assert counts == (2 * PER_PROCESS, 2 * 2 * PER_PROCESS)  # two events per declaration
