@@ -8,19 +8,9 @@ from typing import Any
 
 from fireline.adapters.db.database import SqlDatabase
 from fireline.adapters.db.engine import create_database_engine
+from fireline.adapters.policy_file import load_preset
 from fireline.domain.identifiers import format_incident_id, is_incident_id
 from fireline.domain.incident import Draft
-from fireline.domain.policy import (
-    CriticalityTier,
-    IncidentType,
-    Policy,
-    PriorityMatrix,
-    Role,
-    Severity,
-    SeverityRule,
-    SupportTier,
-    Target,
-)
 from fireline.services.incidents import declare_incident
 from fireline.services.policies import PolicyBook
 
@@ -28,38 +18,17 @@ PER_PROCESS = 200
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def make_policy() -> Policy:
-    """The least policy that can declare an incident (the presets are tested elsewhere)."""
-    return Policy(
-        name="minimal",
-        description="",
-        handbook=None,
-        time_zone="UTC",
-        incident_types=(IncidentType("outage", "Outage"),),
-        severities=tuple(
-            Severity(level, f"sev{level}", f"Sev-{level}", "", Target(600), Target(3600))
-            for level in (1, 2, 3, 4)
-        ),
-        calendars=(),
-        priority_matrix=PriorityMatrix(("high",), ("high",), {("high", "high"): "P1"}, {"P1": 1}),
-        criticality_tiers=(CriticalityTier("tier_1", 1, "Tier 1", implies_severity=1),),
-        services=(),
-        severity_rule=SeverityRule(),
-        roles=(Role("commander", "Incident commander"),),
-        support_tiers=(SupportTier(1, "L1"),),
-    )
-
-
 def declare_many(url: str, start: Any, results: Any) -> None:
     """Child process: wait for the start signal, then declare PER_PROCESS incidents."""
     engine = create_database_engine(url)
     database = SqlDatabase(engine)
-    policies = PolicyBook(1, make_policy(), lambda version: make_policy())
+    policy = load_preset("default").policy
+    policies = PolicyBook(1, policy, lambda version: policy)
     ids: list[str] = []
     errors: list[str] = []
     start.wait()
     for n in range(PER_PROCESS):
-        draft = Draft(title=f"Concurrent {n}", type="outage", reporter="load")
+        draft = Draft(title=f"Concurrent {n}", type="infrastructure", reporter="load")
         try:
             ids.append(declare_incident(database, policies, draft, now=NOW).incident.id)
         except Exception as error:  # every failure counts; the test reports them

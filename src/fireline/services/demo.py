@@ -36,6 +36,7 @@ class DemoIncident:
     urgency: str | None = None
     path: tuple[Status, ...] = ()
     comment: str | None = None
+    commander: str | None = None
 
 
 DEMO_INCIDENTS = (
@@ -149,6 +150,7 @@ DEMO_INCIDENTS = (
         1,
         impact="high",
         urgency="high",
+        commander="alex",
     ),
 )
 
@@ -183,6 +185,16 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
             step_at += timedelta(minutes=7)
             incidents.change_status(
                 database, declared.incident.id, status, actor="alex", now=step_at, note=None
+            )
+        if demo.commander and "incident_commander" in policy.role_names:
+            incidents.assign_role(
+                database,
+                policies,
+                declared.incident.id,
+                role="incident_commander",
+                person=demo.commander,
+                actor="alex",
+                now=step_at + timedelta(minutes=1),
             )
         if demo.comment:
             incidents.comment_on_incident(
