@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fireline.domain import incident as rules
+from fireline.domain import response
 from fireline.domain.errors import Conflict, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id
 from fireline.domain.incident import Draft, Incident
@@ -183,7 +184,7 @@ def change_status(
     """Move the incident along its lifecycle; IllegalTransition names the allowed moves."""
     with database.transaction() as store:
         incident = _load(store, incident_id, for_update=True)
-        updated, events = rules.change_status(incident, target, actor=actor, now=now, note=note)
+        updated, events = response.change_status(incident, target, actor=actor, now=now, note=note)
         store.save_incident(updated)
         store.append_events(incident_id, events)
         return updated
@@ -195,7 +196,7 @@ def acknowledge_incident(
     """Record that `actor` took the incident on; Conflict when that is no longer possible."""
     with database.transaction() as store:
         incident = _load(store, incident_id, for_update=True)
-        updated, events = rules.acknowledge_incident(incident, actor=actor, now=now)
+        updated, events = response.acknowledge_incident(incident, actor=actor, now=now)
         store.save_incident(updated)
         store.append_events(incident_id, events)
         return updated
@@ -207,7 +208,7 @@ def comment_on_incident(
     """Add a comment to the timeline and return it as stored."""
     with database.transaction() as store:
         incident = _load(store, incident_id, for_update=True)
-        event = rules.comment_on(incident, body=body, actor=actor, now=now)
+        event = response.comment_on(incident, body=body, actor=actor, now=now)
         store.append_events(incident_id, [event])
         return store.list_timeline(incident_id)[-1]
 
@@ -228,11 +229,11 @@ def assign_role(
         policy = policies.get(incident.policy_version)
         holder = store.role_holders(incident_id).get(role)
         if person is None:
-            events = rules.release_role(
+            events = response.release_role(
                 incident, role=role, current_holder=holder, policy=policy, actor=actor, now=now
             )
         else:
-            events = rules.assign_role(
+            events = response.assign_role(
                 incident,
                 role=role,
                 person=person,

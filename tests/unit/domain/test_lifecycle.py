@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from fireline.domain.errors import Conflict, IllegalTransition
-from fireline.domain.incident import acknowledge_incident, change_status
 from fireline.domain.lifecycle import WORKING, Status, expand_status_filter
+from fireline.domain.response import acknowledge_incident, change_status
 from tests.unit.domain.builders import NOW, make_incident
 
 LATER = NOW + timedelta(minutes=5)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from fireline import __version__
 from fireline.bootstrap import Context, build_context
-from fireline.entrypoints.api import catalog, incidents
+from fireline.entrypoints.api import catalog, incidents, response
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
 from fireline.entrypoints.api.problems import install_problem_handlers
@@ -23,6 +23,7 @@ def create_app(context: Context) -> FastAPI:
     app.state.context = context
     install_problem_handlers(app)
     app.include_router(incidents.router)
+    app.include_router(response.router)
     app.include_router(catalog.router)
 
     @app.get("/healthz", tags=["health"])

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
+from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.lifecycle import expand_status_filter
 from fireline.domain.policy import Policy
@@ -16,22 +17,15 @@ from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cu
 from fireline.entrypoints.api.deps import ActorDep, ContextDep
 from fireline.entrypoints.api.problems import ProblemError
 from fireline.entrypoints.api.schemas import (
-    CommentIn,
     IncidentIn,
     IncidentOut,
     IncidentPage,
     IncidentPatch,
-    RoleAssignmentOut,
-    RoleIn,
-    RolesOut,
-    StatusChange,
     TargetOut,
-    TimelineEventOut,
-    TimelineOut,
 )
 from fireline.services import incidents
 from fireline.services.incidents import IdempotencyRequest
-from fireline.services.ports import IncidentQuery, Position, RecordedEvent, RoleAssignment
+from fireline.services.ports import IncidentQuery, Position
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -61,7 +55,8 @@ _PLAIN_FIELDS = [
 ]
 
 
-def _out(context: ContextDep, incident: Incident) -> IncidentOut:
+def incident_out_pinned(context: ContextDep, incident: Incident) -> IncidentOut:
+    """The incident as the API shows it, with targets from the policy version it pinned."""
     return incident_out(incident, context.policies.get(incident.policy_version))
 
 
@@ -102,7 +97,7 @@ def declare(
     if declared.is_replay:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"{router.prefix}/{declared.incident.id}"
-    return _out(context, declared.incident)
+    return incident_out_pinned(context, declared.incident)
 
 
 @router.get("", response_model=IncidentPage)
@@ -132,15 +127,10 @@ def list_incidents(
     try:
         statuses = expand_status_filter(_split(status))
     except ValueError as error:
-        raise ProblemError(
-            422, "invalid-input", str(error), [{"field": "status", "message": str(error)}]
-        ) from None
+        raise InvalidInput("status", str(error)) from None
     for name, value in (("from", declared_from), ("until", declared_until)):
         if value is not None and value.tzinfo is None:
-            message = "needs a time zone offset, e.g. 2026-11-25T10:00:00Z"
-            raise ProblemError(
-                422, "invalid-input", f"{name}: {message}", [{"field": name, "message": message}]
-            )
+            raise InvalidInput(name, "needs a time zone offset, e.g. 2026-11-25T10:00:00Z")
     query = IncidentQuery(
         statuses=tuple(statuses),
         severities=tuple(severity),
@@ -169,12 +159,14 @@ def list_incidents(
     if more:
         last = page[-1]
         next_cursor = encode_cursor(Position(last.declared_at, last.id), filters, secret)
-    return IncidentPage(items=[_out(context, item) for item in page], next_cursor=next_cursor)
+    return IncidentPage(
+        items=[incident_out_pinned(context, item) for item in page], next_cursor=next_cursor
+    )
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
 def show(incident_id: str, context: ContextDep) -> IncidentOut:
-    return _out(context, incidents.get_incident(context.database, incident_id))
+    return incident_out_pinned(context, incidents.get_incident(context.database, incident_id))
 
 
 @router.patch("/{incident_id}", response_model=IncidentOut)
@@ -196,10 +188,7 @@ def update(
         "labels",
     ):
         if name in changes and changes[name] is None:
-            message = "cannot be null"
-            raise ProblemError(
-                422, "invalid-input", f"{name}: {message}", [{"field": name, "message": message}]
-            )
+            raise InvalidInput(name, "cannot be null")
     for name in ("services", "links", "labels"):
         if name in changes:
             changes[name] = tuple(changes[name])
@@ -212,106 +201,7 @@ def update(
         actor=actor,
         now=context.clock(),
     )
-    return _out(context, updated)
-
-
-@router.post("/{incident_id}/status", response_model=IncidentOut)
-def change_status(
-    incident_id: str, body: StatusChange, context: ContextDep, actor: ActorDep
-) -> IncidentOut:
-    """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
-    updated = incidents.change_status(
-        context.database, incident_id, body.status, actor=actor, now=context.clock(), note=body.note
-    )
-    return _out(context, updated)
-
-
-@router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
-def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> IncidentOut:
-    updated = incidents.acknowledge_incident(
-        context.database, incident_id, actor=actor, now=context.clock()
-    )
-    return _out(context, updated)
-
-
-@router.post("/{incident_id}/comments", status_code=201, response_model=TimelineEventOut)
-def comment(
-    incident_id: str, body: CommentIn, context: ContextDep, actor: ActorDep
-) -> TimelineEventOut:
-    recorded = incidents.comment_on_incident(
-        context.database, incident_id, body=body.body, actor=actor, now=context.clock()
-    )
-    return event_out(recorded)
-
-
-@router.get("/{incident_id}/timeline", response_model=TimelineOut)
-def timeline(incident_id: str, context: ContextDep) -> TimelineOut:
-    """Everything that happened to the incident, oldest first. Entries are never edited."""
-    events = incidents.get_timeline(context.database, incident_id)
-    return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
-
-
-@router.get("/{incident_id}/roles", response_model=RolesOut)
-def roles(incident_id: str, context: ContextDep) -> RolesOut:
-    holders, history = incidents.get_roles(context.database, incident_id)
-    return roles_out(incident_id, holders, history)
-
-
-@router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
-def assign_role(
-    incident_id: str, role: str, body: RoleIn, context: ContextDep, actor: ActorDep
-) -> RolesOut:
-    """Assign a role, or hand it over from its current holder (history keeps both)."""
-    holders, history = incidents.assign_role(
-        context.database,
-        context.policies,
-        incident_id,
-        role=role,
-        person=body.person,
-        actor=actor,
-        now=context.clock(),
-    )
-    return roles_out(incident_id, holders, history)
-
-
-@router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
-def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorDep) -> RolesOut:
-    holders, history = incidents.assign_role(
-        context.database,
-        context.policies,
-        incident_id,
-        role=role,
-        person=None,
-        actor=actor,
-        now=context.clock(),
-    )
-    return roles_out(incident_id, holders, history)
-
-
-def event_out(recorded: RecordedEvent) -> TimelineEventOut:
-    event = recorded.event
-    return TimelineEventOut(
-        seq=recorded.seq,
-        kind=event.kind,
-        at=event.at,
-        actor=event.actor,
-        summary=event.summary,
-        field=event.field,
-        before=event.before,
-        after=event.after,
-        note=event.note,
-    )
-
-
-def roles_out(incident_id: str, holders: dict[str, str], history: list[RoleAssignment]) -> RolesOut:
-    return RolesOut(
-        incident_id=incident_id,
-        holders=holders,
-        history=[
-            RoleAssignmentOut(role=a.role, person=a.person, since=a.since, until=a.until)
-            for a in history
-        ],
-    )
+    return incident_out_pinned(context, updated)
 
 
 def _split(values: list[str]) -> list[str]:

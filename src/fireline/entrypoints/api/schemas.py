@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
-from fireline.domain.incident import (
+from fireline.domain.checks import (
     MAX_COMMENT,
     MAX_LABEL,
     MAX_LINK,

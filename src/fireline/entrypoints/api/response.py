@@ -1,0 +1,121 @@
+"""Routes for responding to an incident: status, acknowledgement, comments, timeline, roles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fireline.entrypoints.api.deps import ActorDep, ContextDep
+from fireline.entrypoints.api.incidents import incident_out_pinned
+from fireline.entrypoints.api.schemas import (
+    CommentIn,
+    IncidentOut,
+    RoleAssignmentOut,
+    RoleIn,
+    RolesOut,
+    StatusChange,
+    TimelineEventOut,
+    TimelineOut,
+)
+from fireline.services import incidents
+from fireline.services.ports import RecordedEvent, RoleAssignment
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+
+@router.post("/{incident_id}/status", response_model=IncidentOut)
+def change_status(
+    incident_id: str, body: StatusChange, context: ContextDep, actor: ActorDep
+) -> IncidentOut:
+    """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
+    updated = incidents.change_status(
+        context.database, incident_id, body.status, actor=actor, now=context.clock(), note=body.note
+    )
+    return incident_out_pinned(context, updated)
+
+
+@router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
+def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> IncidentOut:
+    updated = incidents.acknowledge_incident(
+        context.database, incident_id, actor=actor, now=context.clock()
+    )
+    return incident_out_pinned(context, updated)
+
+
+@router.post("/{incident_id}/comments", status_code=201, response_model=TimelineEventOut)
+def comment(
+    incident_id: str, body: CommentIn, context: ContextDep, actor: ActorDep
+) -> TimelineEventOut:
+    recorded = incidents.comment_on_incident(
+        context.database, incident_id, body=body.body, actor=actor, now=context.clock()
+    )
+    return event_out(recorded)
+
+
+@router.get("/{incident_id}/timeline", response_model=TimelineOut)
+def timeline(incident_id: str, context: ContextDep) -> TimelineOut:
+    """Everything that happened to the incident, oldest first. Entries are never edited."""
+    events = incidents.get_timeline(context.database, incident_id)
+    return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
+
+
+@router.get("/{incident_id}/roles", response_model=RolesOut)
+def roles(incident_id: str, context: ContextDep) -> RolesOut:
+    holders, history = incidents.get_roles(context.database, incident_id)
+    return roles_out(incident_id, holders, history)
+
+
+@router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
+def assign_role(
+    incident_id: str, role: str, body: RoleIn, context: ContextDep, actor: ActorDep
+) -> RolesOut:
+    """Assign a role, or hand it over from its current holder (history keeps both)."""
+    holders, history = incidents.assign_role(
+        context.database,
+        context.policies,
+        incident_id,
+        role=role,
+        person=body.person,
+        actor=actor,
+        now=context.clock(),
+    )
+    return roles_out(incident_id, holders, history)
+
+
+@router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
+def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorDep) -> RolesOut:
+    holders, history = incidents.assign_role(
+        context.database,
+        context.policies,
+        incident_id,
+        role=role,
+        person=None,
+        actor=actor,
+        now=context.clock(),
+    )
+    return roles_out(incident_id, holders, history)
+
+
+def event_out(recorded: RecordedEvent) -> TimelineEventOut:
+    event = recorded.event
+    return TimelineEventOut(
+        seq=recorded.seq,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor,
+        summary=event.summary,
+        field=event.field,
+        before=event.before,
+        after=event.after,
+        note=event.note,
+    )
+
+
+def roles_out(incident_id: str, holders: dict[str, str], history: list[RoleAssignment]) -> RolesOut:
+    return RolesOut(
+        incident_id=incident_id,
+        holders=holders,
+        history=[
+            RoleAssignmentOut(role=a.role, person=a.person, since=a.since, until=a.until)
+            for a in history
+        ],
+    )
