@@ -361,3 +361,18 @@ def test_a_stored_document_that_is_no_longer_valid_is_refused_without_lines() ->
         parse_document(document)
     [problem] = caught.value.problems
     assert (problem.source, problem.line, problem.key) == ("<stored policy>", None, "time_zone")
+
+
+def test_a_resolution_target_shorter_than_the_response_target_is_refused() -> None:
+    text = make_text("response: 15m", "response: 5h")
+    problem = only_problem(text)
+    assert (problem.line, problem.key) == (
+        line_of(text, "resolution: 4 hours"),
+        "severities[0].resolution",
+    )
+    assert "shorter than the response target '5h'" in problem.message
+
+
+def test_a_target_longer_than_a_year_is_a_typo() -> None:
+    problem = only_problem(make_text("resolution: 8h", "resolution: 999999999w"))
+    assert "at most 366 days" in problem.message

@@ -25,17 +25,24 @@ class SeverityDecision:
 
 
 def derive_priority(policy: Policy, impact: str | None, urgency: str | None) -> str | None:
-    """The priority the matrix gives, or None unless both impact and urgency are known.
+    """The priority the matrix gives, or None when neither impact nor urgency is known.
 
-    Raises UnknownName for an impact or urgency the matrix does not define.
+    Raises UnknownName for an impact or urgency the matrix does not define, and InvalidInput
+    when only one of them is given: the matrix needs both, and quietly dropping one would
+    leave the caller believing it counted.
     """
     matrix = policy.priority_matrix
     if impact is not None and impact not in matrix.impacts:
         raise UnknownName("impact", impact, matrix.impacts)
     if urgency is not None and urgency not in matrix.urgencies:
         raise UnknownName("urgency", urgency, matrix.urgencies)
-    if impact is None or urgency is None:
+    if impact is None and urgency is None:
         return None
+    if impact is None or urgency is None:
+        missing = "impact" if impact is None else "urgency"
+        raise InvalidInput(
+            missing, "impact and urgency go together: the priority matrix needs both"
+        )
     return matrix.cells[(impact, urgency)]
 
 

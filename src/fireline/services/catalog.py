@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fireline.domain.catalog import check_service
+from fireline.domain.catalog import SERVICE_NAME, check_service
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
 from fireline.domain.policy import Policy, Service
 from fireline.services.ports import CatalogEntry, Database, DuplicateKey
@@ -19,6 +19,8 @@ def list_services(database: Database) -> list[CatalogEntry]:
 
 def get_service(database: Database, name: str) -> CatalogEntry:
     """The catalog entry; NotFound when there is none."""
+    if not SERVICE_NAME.match(name):
+        raise NotFound(f"no service {name[:80]!r}")
     with database.transaction() as store:
         entry = store.get_service(name)
     if entry is None:
@@ -46,6 +48,8 @@ def update_service(
     Services from the policy file are changed in the file (Conflict here), so that the file
     stays the single source of truth for them.
     """
+    if not SERVICE_NAME.match(name):
+        raise NotFound(f"no service {name[:80]!r}")
     with database.transaction() as store:
         entry = store.get_service(name)
         if entry is None:
@@ -59,7 +63,7 @@ def update_service(
         service = replace(
             current,
             criticality=str(changes.get("criticality") or current.criticality),
-            team=_optional_str(changes["team"]) if "team" in changes else current.team,
+            team=team if isinstance(team := changes.get("team", current.team), str) else None,
             is_customer_facing=bool(changes.get("is_customer_facing", current.is_customer_facing)),
             description=str(changes.get("description") or current.description),
         )
@@ -79,7 +83,3 @@ def sync_policy_services(database: Database, policy: Policy) -> None:
                 store.add_service(entry)
             elif existing != entry:
                 store.save_service(entry)
-
-
-def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from fireline.domain import incident as rules
 from fireline.domain import response
-from fireline.domain.errors import Conflict, NotFound
-from fireline.domain.identifiers import declaration_day, format_incident_id
+from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.lifecycle import Status
 from fireline.services.policies import PolicyBook
@@ -123,8 +123,15 @@ def get_incident(database: Database, incident_id: str) -> Incident:
 
 
 def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
-    """Incidents matching `query`, newest first unless it asks otherwise."""
+    """Incidents matching `query`, newest first unless it asks otherwise.
+
+    Raises InvalidInput for a service filter naming a service the catalog does not have.
+    """
     with database.transaction() as store:
+        known = store.service_tiers(query.services)
+        for name in query.services:
+            if name not in known:
+                raise InvalidInput("service", f"unknown service {name!r}: not in the catalog")
         return store.list_incidents(query)
 
 
@@ -249,6 +256,10 @@ def assign_role(
 
 
 def _load(store: Store, incident_id: str, *, for_update: bool = False) -> Incident:
+    # A malformed ID names no incident; answering without asking the database also keeps
+    # arbitrary path text (NUL characters, megabytes) away from it.
+    if not is_incident_id(incident_id):
+        raise NotFound(f"no incident {incident_id[:80]!r}")
     incident = store.get_incident(incident_id, for_update=for_update)
     if incident is None:
         raise NotFound(f"no incident {incident_id!r}")

@@ -157,3 +157,61 @@ def test_acknowledging_a_resolved_incident_is_a_409(client: TestClient, context:
 
 def test_unknown_routes_are_problems_too(client: TestClient) -> None:
     assert_problem(client.get("/api/v1/nothing-here"), 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "title": "a\x00b"}, "title"),
+        ({**GOOD, "description": "x\x00"}, "description"),
+        ({**GOOD, "labels": ["ok", "b\x00d"]}, "labels"),
+        ({**GOOD, "severity": "1"}, "severity"),
+        ({**GOOD, "severity": True}, "severity"),
+        ({**GOOD, "severity": 1.0}, "severity"),
+        ({**GOOD, "impact": "high"}, "urgency"),
+        ({**GOOD, "title": None}, "title"),
+        ({**GOOD, "services": "checkout"}, "services"),
+    ],
+)
+def test_nul_characters_wrong_json_types_and_half_a_matrix_are_refused(
+    client: TestClient, context: Context, body: dict[str, object], field: str
+) -> None:
+    with writes_nothing(context):
+        problem = assert_problem(client.post("/api/v1/incidents", json=body), 422)
+    assert field in [error["field"].split(".")[0] for error in problem["errors"]]  # type: ignore[attr-defined]
+
+
+def test_a_comment_with_a_nul_character_is_refused(client: TestClient, context: Context) -> None:
+    incident_id = declare(client)["id"]
+    with writes_nothing(context):
+        response = client.post(f"/api/v1/incidents/{incident_id}/comments", json={"body": "x\x00"})
+        assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"severity": "99999999999999999999999"}, "severity"),
+        ({"severity": "9"}, "severity"),
+        ({"priority": "P9"}, "priority"),
+        ({"type": "bogus"}, "type"),
+        ({"service": "nosuch"}, "service"),
+        ({"sevrity": "1"}, "sevrity"),
+        ({"team": "a\x00b"}, "team"),
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2026-11-25T10:00:00"}, "from"),
+        ({"from": "2026-11-26", "until": "2026-11-25"}, "until"),
+        ({"limit": "0"}, "limit"),
+    ],
+)
+def test_list_filters_that_cannot_be_meant_are_refused(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    problem = assert_problem(client.get("/api/v1/incidents", params=params), 422)
+    assert field in [error["field"] for error in problem["errors"]]  # type: ignore[attr-defined]
+
+
+def test_path_text_that_names_nothing_is_a_404(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/incidents/INC%00"), 404)
+    assert_problem(client.get("/api/v1/services/a%00b"), 404)
+    assert_problem(client.get("/api/v1/incidents/" + "x" * 5000), 404)

@@ -163,3 +163,19 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert "/api/v1/incidents" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_bare_date_filter_means_midnight_in_the_policy_time_zone(
+    client: TestClient, clock: FakeClock
+) -> None:
+    early = declare(client)["id"]
+    clock.advance(days=1)
+    late = declare(client)["id"]
+    response = client.get("/api/v1/incidents", params={"from": "2026-11-26"})
+    assert [item["id"] for item in response.json()["items"]] == [late]
+    response = client.get("/api/v1/incidents", params={"until": "2026-11-26"})
+    assert [item["id"] for item in response.json()["items"]] == [early]
+
+
+def test_the_root_points_to_the_docs(client: TestClient) -> None:
+    assert client.get("/").json()["docs"] == "/docs"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fireline.domain.classification import decide_severity, derive_priority, highest_criticality
-from fireline.domain.errors import UnknownName
+from fireline.domain.errors import InvalidInput, UnknownName
 from fireline.domain.policy import SeverityRule
 from tests.unit.domain.builders import make_policy
 
@@ -28,9 +28,15 @@ def test_every_cell_of_the_004_matrix_gives_the_handbook_priority(
     assert derive_priority(make_policy(), impact, urgency) == priority
 
 
-def test_priority_needs_both_impact_and_urgency() -> None:
-    assert derive_priority(make_policy(), "high", None) is None
+def test_no_impact_and_no_urgency_means_no_priority() -> None:
     assert derive_priority(make_policy(), None, None) is None
+
+
+def test_impact_without_urgency_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(InvalidInput, match="urgency: impact and urgency go together"):
+        derive_priority(make_policy(), "high", None)
+    with pytest.raises(InvalidInput, match=r"^impact:"):
+        derive_priority(make_policy(), None, "low")
 
 
 def test_an_unknown_impact_names_the_allowed_ones() -> None:

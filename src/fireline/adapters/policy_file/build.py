@@ -63,6 +63,10 @@ def working_day_seconds(calendar: CalendarSpec) -> int:
     return (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60
 
 
+MAX_TARGET_SECONDS = 366 * 24 * 3600
+"""No handbook promises anything a year out; a longer target is a typo (``999999w``)."""
+
+
 def resolve_target(spec: PolicySpec, target: TargetSpec) -> ResolvedTarget:
     """The target in seconds and in its calendar. Raises TargetError saying what is allowed.
 
@@ -91,7 +95,10 @@ def resolve_target(spec: PolicySpec, target: TargetSpec) -> ResolvedTarget:
             on_calendar=target.calendar is not None,
         )
     day = working_day_seconds(calendars[name]) if name in calendars else None
-    return ResolvedTarget(Target(duration.seconds(day), name), duration.canonical)
+    seconds = duration.seconds(day)
+    if seconds > MAX_TARGET_SECONDS:
+        raise TargetError(f"{target.within!r} is too long (allowed: at most 366 days)")
+    return ResolvedTarget(Target(seconds, name), duration.canonical)
 
 
 def build_policy(spec: PolicySpec) -> Policy:

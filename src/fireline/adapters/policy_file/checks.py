@@ -209,13 +209,28 @@ def _targets(spec: PolicySpec) -> list[Issue]:
         if rule.due_within is not None:
             targets.append((("review_rules", position, "due_within"), rule.due_within))
     issues = []
+    resolved = {}
     for loc, target in targets:
         try:
-            resolve_target(spec, target)
+            resolved[loc] = resolve_target(spec, target).target
         except TargetError as error:
             at_calendar = (*loc, "calendar") if error.on_calendar else loc
             value = target.calendar if error.on_calendar else target.within
             issues.append(Issue(at_calendar, value, str(error)))
+    for position, severity in enumerate(spec.severities):
+        response = resolved.get(("severities", position, "response"))
+        resolution = resolved.get(("severities", position, "resolution"))
+        # Targets in different calendars cannot be compared without a start time.
+        if response and resolution and response.calendar == resolution.calendar:
+            if response.seconds > resolution.seconds:
+                issues.append(
+                    Issue(
+                        ("severities", position, "resolution"),
+                        severity.resolution.within,
+                        f"shorter than the response target {severity.response.within!r} "
+                        "(allowed: at least as long as the response target)",
+                    )
+                )
     return issues
 
 

@@ -26,6 +26,11 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(response.router)
     app.include_router(catalog.router)
 
+    @app.get("/", tags=["health"])
+    def root() -> dict[str, str]:
+        """Where to go from here (the web pages will live here later)."""
+        return {"name": "Fireline", "version": __version__, "docs": "/docs", "api": "/api/v1"}
+
     @app.get("/healthz", tags=["health"])
     def health(context: ContextDep) -> dict[str, str]:
         # A primary-key read: proves the database answers without scanning anything.

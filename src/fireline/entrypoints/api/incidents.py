@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
-from fireline.domain.lifecycle import expand_status_filter
 from fireline.domain.policy import Policy
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
 from fireline.entrypoints.api.deps import ActorDep, ContextDep
+from fireline.entrypoints.api.filters import build_query, check_parameters
 from fireline.entrypoints.api.problems import ProblemError
 from fireline.entrypoints.api.schemas import (
     IncidentIn,
@@ -102,6 +101,7 @@ def declare(
 
 @router.get("", response_model=IncidentPage)
 def list_incidents(
+    request: Request,
     context: ContextDep,
     actor: ActorDep,
     status: Annotated[
@@ -114,8 +114,13 @@ def list_incidents(
     service: Annotated[list[str], Query()] = [],  # noqa: B006
     team: Annotated[list[str], Query()] = [],  # noqa: B006
     reporter: Annotated[str | None, Query(description="a name, or `me`")] = None,
-    declared_from: Annotated[datetime | None, Query(alias="from")] = None,
-    declared_until: Annotated[datetime | None, Query(alias="until")] = None,
+    declared_from: Annotated[
+        str | None,
+        Query(alias="from", description="declared at or after: a date, or a time with offset"),
+    ] = None,
+    declared_until: Annotated[
+        str | None, Query(alias="until", description="declared before: as `from`")
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="words in title or description")
     ] = None,
@@ -124,24 +129,20 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> IncidentPage:
     """Incidents, newest first by default, a page at a time (follow `next_cursor`)."""
-    try:
-        statuses = expand_status_filter(_split(status))
-    except ValueError as error:
-        raise InvalidInput("status", str(error)) from None
-    for name, value in (("from", declared_from), ("until", declared_until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(name, "needs a time zone offset, e.g. 2026-11-25T10:00:00Z")
-    query = IncidentQuery(
-        statuses=tuple(statuses),
-        severities=tuple(severity),
-        priorities=tuple(_split(priority)),
-        types=tuple(_split(type)),
-        services=tuple(_split(service)),
-        teams=tuple(_split(team)),
-        reporter=actor if reporter == "me" else reporter,
+    check_parameters(request.query_params)
+    query = build_query(
+        context.policies.current,
+        actor=actor,
+        status=status,
+        severity=severity,
+        priority=priority,
+        type_=type,
+        service=service,
+        team=team,
+        reporter=reporter,
         declared_from=declared_from,
         declared_until=declared_until,
-        text=q,
+        q=q,
         oldest_first=order == "oldest",
         limit=limit + 1,
     )
@@ -202,10 +203,6 @@ def update(
         now=context.clock(),
     )
     return incident_out_pinned(context, updated)
-
-
-def _split(values: list[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def _filters_digest(query: IncidentQuery) -> str:

@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    field_validator,
+)
 
 from fireline.domain.checks import (
     MAX_COMMENT,
@@ -28,7 +37,21 @@ ServiceName = Annotated[str, Field(min_length=1, max_length=63)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    """A request body: unknown fields are errors, and no text may hold a NUL character.
+
+    NUL is refused here because PostgreSQL cannot store it in text, and SQLite would, so
+    letting it through would make the two backends disagree.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: object) -> object:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class IncidentIn(Strict):
@@ -37,14 +60,14 @@ class IncidentIn(Strict):
     title: str = Field(max_length=MAX_TITLE, description="1–200 characters")
     type: str = Field(max_length=MAX_NAME, description="one of the policy's incident types")
     description: str = Field("", max_length=MAX_TEXT)
-    severity: int | None = Field(None, description="the reporter's choice, 1 (most severe)–4")
+    severity: StrictInt | None = Field(None, description="the reporter's choice, 1 (most severe)–4")
     impact: str | None = Field(None, max_length=MAX_NAME)
     urgency: str | None = Field(None, max_length=MAX_NAME)
     services: list[ServiceName] = Field(default_factory=list, max_length=MAX_LIST)
     reporter: Name | None = Field(None, description="defaults to the requesting user")
     owner: Name | None = None
     team: Name | None = None
-    support_tier: int | None = Field(None, ge=1, le=4)
+    support_tier: StrictInt | None = Field(None, ge=1, le=4)
     steps_to_reproduce: str = Field("", max_length=MAX_TEXT)
     links: list[Link] = Field(default_factory=list, max_length=MAX_LIST)
     labels: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
@@ -58,13 +81,13 @@ class IncidentPatch(Strict):
     title: str | None = Field(None, max_length=MAX_TITLE)
     type: str | None = Field(None, max_length=MAX_NAME)
     description: str | None = Field(None, max_length=MAX_TEXT)
-    severity: int | None = None
+    severity: StrictInt | None = None
     impact: str | None = Field(None, max_length=MAX_NAME)
     urgency: str | None = Field(None, max_length=MAX_NAME)
     services: list[ServiceName] | None = Field(None, max_length=MAX_LIST)
     owner: Name | None = None
     team: Name | None = None
-    support_tier: int | None = Field(None, ge=1, le=4)
+    support_tier: StrictInt | None = Field(None, ge=1, le=4)
     steps_to_reproduce: str | None = Field(None, max_length=MAX_TEXT)
     links: list[Link] | None = Field(None, max_length=MAX_LIST)
     labels: list[Label] | None = Field(None, max_length=MAX_LIST)
@@ -166,14 +189,14 @@ class ServiceIn(Strict):
     name: ServiceName
     criticality: str = Field(max_length=MAX_NAME)
     team: Name | None = None
-    customer_facing: bool = False
+    customer_facing: StrictBool = False
     description: str = Field("", max_length=2_000)
 
 
 class ServicePatch(Strict):
     criticality: str | None = Field(None, max_length=MAX_NAME)
     team: Name | None = None
-    customer_facing: bool | None = None
+    customer_facing: StrictBool | None = None
     description: str | None = Field(None, max_length=2_000)
 
 

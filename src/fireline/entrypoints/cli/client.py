@@ -53,10 +53,13 @@ def _print_problem(response: httpx.Response) -> None:
         body = response.json()
     except ValueError:
         body = {}
-    detail = body.get("detail") if isinstance(body, dict) else None
-    err.print(
-        f"[red]refused ({response.status_code}):[/red] {detail or response.reason_phrase}",
-        highlight=False,
-    )
-    for item in body.get("errors", []) if isinstance(body, dict) else []:
-        err.print(f"  {item.get('field')}: {item.get('message')}", highlight=False)
+    body = body if isinstance(body, dict) else {}
+    errors = body.get("errors") or []
+    if errors:
+        # The detail joins the same field errors; print them once, one per line.
+        err.print(f"[red]refused ({response.status_code}):[/red]", highlight=False)
+        for item in errors:
+            err.print(f"  {item.get('field')}: {item.get('message')}", highlight=False)
+    else:
+        detail = body.get("detail") or response.reason_phrase
+        err.print(f"[red]refused ({response.status_code}):[/red] {detail}", highlight=False)

@@ -55,7 +55,7 @@ def _print_incident(incident: dict[str, Any]) -> None:
 def declare(
     title: Annotated[str, typer.Option(help="a short summary")],
     type_: Annotated[str, typer.Option("--type", help="an incident type of the policy")],
-    severity: Annotated[int | None, typer.Option(min=1, max=9)] = None,
+    severity: Annotated[int | None, typer.Option(min=1)] = None,
     impact: Annotated[str | None, typer.Option()] = None,
     urgency: Annotated[str | None, typer.Option()] = None,
     service: Annotated[list[str] | None, typer.Option(help="an affected service (repeat)")] = None,
@@ -141,25 +141,29 @@ def list_(
     if as_json:
         _emit_json(page)
         return
+    # Below 120 columns the title needs the room more than the services and the date do.
+    wide = out.width >= 120
     table = Table()
     table.add_column("ID", no_wrap=True)
     table.add_column("Sev", no_wrap=True)
     table.add_column("Pri", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Title", ratio=1, overflow="ellipsis")
-    table.add_column("Services", overflow="ellipsis")
-    table.add_column("Declared", no_wrap=True)
+    table.add_column("Title", ratio=1, min_width=16, overflow="ellipsis")
+    if wide:
+        table.add_column("Services", overflow="ellipsis")
+        table.add_column("Declared", no_wrap=True)
     for item in page["items"]:
         style = SEVERITY_STYLE.get(item["severity"], "")
-        table.add_row(
+        cells = [
             item["id"],
             f"[{style}]{item['severity']}[/]",
             item["priority"] or "-",
             item["status"],
             item["title"],
-            ", ".join(item["services"]),
-            item["declared_at"][:16].replace("T", " "),
-        )
+        ]
+        if wide:
+            cells += [", ".join(item["services"]), item["declared_at"][:16].replace("T", " ")]
+        table.add_row(*cells)
     out.print(table)
     if page["next_cursor"]:
         out.print(f"more: --cursor {page['next_cursor']}", highlight=False, soft_wrap=True)
@@ -177,7 +181,9 @@ def show(incident_id: str, as_json: JsonOption = False) -> None:
     _print_incident(incident)
     table = Table("When", "Who", "What", title="Timeline")
     for event in timeline["events"]:
-        what = event["summary"] + (f" — {event['note']}" if event.get("note") else "")
+        note = event.get("note")
+        # Rule events carry the deciding rule's name as their note; the summary says it already.
+        what = event["summary"] + (f" — {note}" if note and note not in event["summary"] else "")
         table.add_row(event["at"][:19].replace("T", " "), event["actor"], what)
     out.print(table)
 
@@ -224,7 +230,7 @@ def update(
     title: Annotated[str | None, typer.Option()] = None,
     description: Annotated[str | None, typer.Option()] = None,
     type_: Annotated[str | None, typer.Option("--type")] = None,
-    severity: Annotated[int | None, typer.Option(min=1, max=9)] = None,
+    severity: Annotated[int | None, typer.Option(min=1)] = None,
     reason: Annotated[str | None, typer.Option(help="why (required for a severity change)")] = None,
     impact: Annotated[str | None, typer.Option()] = None,
     urgency: Annotated[str | None, typer.Option()] = None,
