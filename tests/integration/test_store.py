@@ -134,6 +134,18 @@ def test_sequence_numbers_count_per_day(database: SqlDatabase) -> None:
     assert next_day == 1
 
 
+def test_a_read_transaction_runs_while_a_writer_holds_the_database(
+    database: SqlDatabase,
+) -> None:
+    with database.transaction() as writer:
+        writer.add_incident(make_incident())
+        with database.transaction(write=False) as reader:
+            # The writer has not committed: the reader sees the state before it.
+            assert reader.count_incidents() == 0
+    with database.transaction(write=False) as reader:
+        assert reader.count_incidents() == 1
+
+
 def test_a_failed_transaction_writes_nothing(database: SqlDatabase) -> None:
     event = TimelineEvent("declared", T0, "alice", "declared")
 

@@ -87,6 +87,9 @@ class Draft:
     reported_at: datetime | None = None
 
 
+PENDING_ID = ""
+"""The ID of an incident whose number is taken once it has passed every check."""
+
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -117,7 +120,8 @@ def declare_incident(
     """A new open incident and its first timeline events.
 
     `service_tiers` maps (at least) the draft's services to their criticality tiers; a service
-    missing from it is unknown. Raises
+    missing from it is unknown. `incident_id` may be `PENDING_ID`, to be replaced once the
+    draft has passed every check (so bad input never consumes a number). Raises
     InvalidInput (or UnknownName) for anything the policy or catalog does not allow.
     """
     check_text(draft.title, draft.description, draft.steps_to_reproduce)
@@ -166,7 +170,7 @@ def declare_incident(
             "declared",
             now,
             draft.reporter,
-            f"{draft.reporter} declared {incident_id}: {incident.title}",
+            f"{draft.reporter} declared the incident: {incident.title}",
             after={
                 "severity": decision.severity,
                 "type": draft.type,

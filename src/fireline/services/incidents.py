@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fireline.domain import incident as rules
@@ -53,7 +53,8 @@ def declare_incident(
     """Declare an incident under the current policy, with its ID and first timeline events.
 
     With `idempotency`, the same key and body within 24 h return the first incident instead
-    of declaring a second; the same key with another body raises Conflict.
+    of declaring a second; the same key with another body raises Conflict. Bad input raises
+    before a number is taken, so it consumes no ID.
     """
     for attempt in range(2):
         try:
@@ -72,6 +73,35 @@ def declare_incident(
     raise AssertionError("unreachable")
 
 
+def _declare(
+    store: Store,
+    policies: PolicyBook,
+    draft: Draft,
+    now: datetime,
+    idempotency: IdempotencyRequest | None,
+) -> Incident:
+    policy = policies.current
+    incident, events = rules.declare_incident(
+        draft,
+        incident_id=rules.PENDING_ID,
+        policy=policy,
+        policy_version=policies.current_version,
+        service_tiers=store.service_tiers(draft.services),
+        now=now,
+    )
+    # Only a draft that passed every check takes a number.
+    day = declaration_day(now, policy.time_zone)
+    incident = replace(incident, id=format_incident_id(day, store.next_incident_sequence(day)))
+    if idempotency is not None:
+        store.remember_idempotency_key(
+            IdempotencyRecord(idempotency.key, idempotency.request_hash, incident.id, now),
+            expired_before=now - IDEMPOTENCY_WINDOW,
+        )
+    store.add_incident(incident)
+    store.append_events(incident.id, events)
+    return incident
+
+
 def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Incident | None:
     record = store.find_idempotency_key(idempotency.key)
     if record is None or record.created_at < now - IDEMPOTENCY_WINDOW:
@@ -86,39 +116,9 @@ def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Inc
     return incident
 
 
-def _declare(
-    store: Store,
-    policies: PolicyBook,
-    draft: Draft,
-    now: datetime,
-    idempotency: IdempotencyRequest | None,
-) -> Incident:
-    policy = policies.current
-    service_tiers = store.service_tiers(draft.services)
-    day = declaration_day(now, policy.time_zone)
-    # Bad input raises inside this transaction, which rolls the sequence number back too.
-    incident_id = format_incident_id(day, store.next_incident_sequence(day))
-    incident, events = rules.declare_incident(
-        draft,
-        incident_id=incident_id,
-        policy=policy,
-        policy_version=policies.current_version,
-        service_tiers=service_tiers,
-        now=now,
-    )
-    if idempotency is not None:
-        store.remember_idempotency_key(
-            IdempotencyRecord(idempotency.key, idempotency.request_hash, incident_id, now),
-            expired_before=now - IDEMPOTENCY_WINDOW,
-        )
-    store.add_incident(incident)
-    store.append_events(incident_id, events)
-    return incident
-
-
 def get_incident(database: Database, incident_id: str) -> Incident:
     """The incident; NotFound when there is none with that ID."""
-    with database.transaction() as store:
+    with database.transaction(write=False) as store:
         return _load(store, incident_id)
 
 
@@ -127,7 +127,7 @@ def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
 
     Raises InvalidInput for a service filter naming a service the catalog does not have.
     """
-    with database.transaction() as store:
+    with database.transaction(write=False) as store:
         known = store.service_tiers(query.services)
         for name in query.services:
             if name not in known:
@@ -137,14 +137,14 @@ def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
 
 def get_timeline(database: Database, incident_id: str) -> list[RecordedEvent]:
     """Every timeline event of the incident, oldest first; NotFound for an unknown incident."""
-    with database.transaction() as store:
+    with database.transaction(write=False) as store:
         _load(store, incident_id)
         return store.list_timeline(incident_id)
 
 
 def get_roles(database: Database, incident_id: str) -> tuple[dict[str, str], list[RoleAssignment]]:
     """Current role holders and the full assignment history of the incident."""
-    with database.transaction() as store:
+    with database.transaction(write=False) as store:
         _load(store, incident_id)
         return store.role_holders(incident_id), store.role_history(incident_id)
 

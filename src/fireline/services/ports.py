@@ -101,9 +101,12 @@ class Store(Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date) -> int:
-        """The next sequence number for incidents declared on `day` (1 for the first).
+        """The next number for incidents declared on `day` (1 for the first).
 
-        Safe under concurrency: two transactions never get the same number for one day.
+        Never the same number twice, however many processes ask at the same moment. An
+        adapter may take it outside this transaction so that no declaration holds the day's
+        counter while it writes; a number whose transaction then fails is skipped, never
+        reused.
         """
         ...
 
@@ -182,6 +185,11 @@ class Store(Protocol):
 
 
 class Database(Protocol):
-    def transaction(self) -> AbstractContextManager[Store]:
-        """A new transaction; commits when the block ends normally, rolls back on error."""
+    """Where everything is kept; each use case works in one of its transactions."""
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Store]:
+        """A new transaction; commits when the block ends normally, rolls back on error.
+
+        `write=False` promises the block only reads, so it need not wait for writers.
+        """
         ...

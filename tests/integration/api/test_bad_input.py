@@ -215,3 +215,13 @@ def test_path_text_that_names_nothing_is_a_404(client: TestClient) -> None:
     assert_problem(client.get("/api/v1/incidents/INC%00"), 404)
     assert_problem(client.get("/api/v1/services/a%00b"), 404)
     assert_problem(client.get("/api/v1/incidents/" + "x" * 5000), 404)
+
+
+def test_refused_declarations_consume_no_incident_number(client: TestClient) -> None:
+    for body in (
+        {**GOOD, "type": "outage"},
+        {**GOOD, "services": ["nope"]},
+        {**GOOD, "severity": 9},
+    ):
+        assert client.post("/api/v1/incidents", json=body).status_code == 422
+    assert declare(client)["id"] == "INC-2026-1125-001"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fireline.adapters.db.tables import idempotency_keys, instance, policy_versions, services
@@ -22,6 +22,13 @@ from fireline.domain.policy import Service
 from fireline.services.ports import CatalogEntry, DuplicateKey, IdempotencyRecord, PolicyRecord
 
 _SECRET_KEY = "instance_secret"
+
+
+# Built once: an expanding IN parameter keeps the compiled statement cacheable whatever
+# the number of names (declaring an incident runs it every time).
+_SERVICE_TIERS = select(services.c.name, services.c.criticality).where(
+    services.c.name.in_(bindparam("names", expanding=True))
+)
 
 
 class CatalogStore:
@@ -36,10 +43,8 @@ class CatalogStore:
     def service_tiers(self, names: Sequence[str]) -> dict[str, str]:
         if not names:
             return {}
-        stmt = select(services.c.name, services.c.criticality).where(
-            services.c.name.in_(list(names))
-        )
-        return {row[0]: row[1] for row in self._connection.execute(stmt)}
+        rows = self._connection.execute(_SERVICE_TIERS, {"names": list(names)})
+        return {row[0]: row[1] for row in rows}
 
     def list_services(self) -> list[CatalogEntry]:
         stmt = select(services).order_by(services.c.name)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from fireline.adapters.db.engine import WRITE_OPTION
+from fireline.adapters.db.numbers import IncidentNumbers
 from fireline.adapters.db.store import SqlStore
 from fireline.services.ports import Store
 
@@ -19,17 +22,35 @@ class SqlDatabase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._dialect = engine.dialect.name
+        # SQLite has one writer at a time. Its busy handler makes waiting writers sleep with
+        # growing back-off (up to 100 ms), so under load most of the time goes to sleeping;
+        # queueing this process's writers on a lock first hands the database over at once.
+        # Other processes still wait through SQLite's own lock: this only orders our threads.
+        self._sqlite_writer = threading.Lock() if self._dialect == "sqlite" else None
+        self._numbers = IncidentNumbers(engine) if self._dialect == "postgresql" else None
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self, *, write: bool = True) -> Iterator[Store]:
         """A store on a new transaction: commits when the block ends, rolls back on error.
 
-        On SQLite the transaction holds the database's write lock from its first statement
-        (BEGIN IMMEDIATE), so keep it short; on PostgreSQL it runs at READ COMMITTED.
+        On SQLite a write transaction holds the database's write lock from its first
+        statement (BEGIN IMMEDIATE), so keep it short; a read one runs beside writers (WAL).
+        On PostgreSQL both run at READ COMMITTED.
         """
-        with self.engine.begin() as connection:
-            yield SqlStore(connection)
+        with self._begin(write=write) as connection:
+            yield SqlStore(connection, self._numbers)
+
+    @contextmanager
+    def _begin(self, *, write: bool) -> Iterator[Connection]:
+        queue = self._sqlite_writer if write and self._sqlite_writer else nullcontext()
+        with queue, self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: write})
+            with connection.begin():
+                yield connection
 
     def dispose(self) -> None:
         """Close the pooled connections (at shutdown, or in a child process after fork)."""
+        if self._numbers is not None:
+            self._numbers.close()
         self.engine.dispose()

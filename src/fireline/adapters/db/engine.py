@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "fireline_write"
+"""Connection execution option: False for a transaction that only reads (see `_on_begin`)."""
 
 
 def create_database_engine(url: str) -> Engine:
@@ -57,4 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that only reads takes no write lock: in WAL mode it sees a snapshot
+        # and never has to upgrade, so it neither waits for writers nor holds them up.
+        is_write = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write else "BEGIN")

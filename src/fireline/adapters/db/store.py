@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Row, Text, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ARRAY, Connection, Row, Text, bindparam, delete, func, insert, select, update
 
 from fireline.adapters.db.catalog import CatalogStore
+from fireline.adapters.db.numbers import IncidentNumbers, next_number_in
 from fireline.adapters.db.search import build_list_query, split_words
 from fireline.adapters.db.tables import (
     INCIDENT_FIELDS,
-    incident_sequences,
     incident_services,
     incidents,
     incidents_pg,
@@ -54,16 +53,6 @@ _UPDATE_INCIDENT = {
     .values(search_vector=_SEARCH_VECTOR)
     .returning(incidents_pg.c.pk),
 }
-_NEXT_SEQUENCE = {
-    name: dialect.insert(incident_sequences)
-    .values(day=bindparam("day"), last=1)
-    .on_conflict_do_update(
-        index_elements=[incident_sequences.c.day],
-        set_={"last": incident_sequences.c.last + 1},
-    )
-    .returning(incident_sequences.c.last)
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-}
 _INSERT_LINK = insert(incident_services)
 _DELETE_LINKS = delete(incident_services).where(
     incident_services.c.incident_pk == bindparam("incident_pk")
@@ -73,18 +62,22 @@ _TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != 
 
 
 class SqlStore(CatalogStore):
-    """Reads and writes of one transaction on `connection`; implements `Store`."""
+    """Reads and writes of one transaction on `connection`; implements `Store`.
+
+    `numbers` is PostgreSQL's out-of-transaction incident counter (see
+    `fireline.adapters.db.numbers`); without it the counter is bumped in this transaction.
+    """
+
+    def __init__(self, connection: Connection, numbers: IncidentNumbers | None = None) -> None:
+        super().__init__(connection)
+        self._numbers = numbers
 
     # -- incidents -------------------------------------------------------------------
 
     def next_incident_sequence(self, day: date) -> int:
-        """The day's next number, from one upsert on a per-day counter row.
-
-        The upsert locks that row until commit (PostgreSQL) or runs under the database's
-        single writer lock (SQLite), so concurrent declarations queue instead of colliding.
-        """
-        stmt = _NEXT_SEQUENCE[self._dialect]
-        return int(self._connection.execute(stmt, {"day": day}).scalar_one())
+        if self._numbers is not None:
+            return self._numbers.next(day)
+        return next_number_in(self._connection, day)
 
     def add_incident(self, incident: Incident) -> None:
         row = self._incident_row(incident)

@@ -221,16 +221,17 @@ def _targets(spec: PolicySpec) -> list[Issue]:
         response = resolved.get(("severities", position, "response"))
         resolution = resolved.get(("severities", position, "resolution"))
         # Targets in different calendars cannot be compared without a start time.
-        if response and resolution and response.calendar == resolution.calendar:
-            if response.seconds > resolution.seconds:
-                issues.append(
-                    Issue(
-                        ("severities", position, "resolution"),
-                        severity.resolution.within,
-                        f"shorter than the response target {severity.response.within!r} "
-                        "(allowed: at least as long as the response target)",
-                    )
+        if response is None or resolution is None:
+            continue
+        if response.calendar == resolution.calendar and response.seconds > resolution.seconds:
+            issues.append(
+                Issue(
+                    ("severities", position, "resolution"),
+                    severity.resolution.within,
+                    f"shorter than the response target {severity.response.within!r} "
+                    "(allowed: at least as long as the response target)",
                 )
+            )
     return issues
 
 

@@ -44,6 +44,7 @@ def serve(
         bool, typer.Option("--demo", help="fill an empty database with demo data")
     ] = False,
     migrate: Annotated[bool, typer.Option(help="migrate the database on start")] = True,
+    access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = False,
 ) -> None:
     """Run the API (and, later, the worker) in this process."""
     settings = _settings()
@@ -73,7 +74,13 @@ def serve(
     if workers == 1:
         from fireline.entrypoints.api.app import create_app
 
-        uvicorn.run(create_app(context), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(
+            create_app(context),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
     else:
         # Each worker process builds its own context from the same environment; they share
         # nothing but the database.
@@ -84,6 +91,7 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level,
+            access_log=access_log,
         )
 
 
