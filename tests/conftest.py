@@ -105,9 +105,11 @@ def database_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def database(database_engine: Engine) -> SqlDatabase:
+def database(database_engine: Engine) -> Iterator[SqlDatabase]:
     """An `SqlDatabase` on a migrated, empty database (parametrized over the backends)."""
-    return SqlDatabase(database_engine)
+    database = SqlDatabase(database_engine)
+    yield database
+    database.dispose()
 
 
 def _empty_postgres(url: str) -> None:

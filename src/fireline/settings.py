@@ -28,6 +28,8 @@ class Settings:
     secret_key: str | None
     log_level: str
     migrate_on_start: bool
+    request_threads: int = 8
+    """Requests whose database work may run at once, per server process."""
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -61,7 +63,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_secret(env, "FIRELINE_SECRET_KEY"),
         log_level=log_level,
         migrate_on_start=_boolean(env, "FIRELINE_MIGRATE_ON_START", default=True),
+        request_threads=_integer(env, "FIRELINE_REQUEST_THREADS", default=8, low=1, high=256),
     )
+
+
+def _integer(env: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name}={raw!r} is not allowed; allowed: a whole number {low}-{high}")
+    return int(raw)
 
 
 def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -33,7 +33,7 @@ def declare_many(url: str, start: Any, results: Any) -> None:
             ids.append(declare_incident(database, policies, draft, now=NOW).incident.id)
         except Exception as error:  # every failure counts; the test reports them
             errors.append(repr(error))
-    engine.dispose()
+    database.dispose()
     results.put((ids, errors))
 
 

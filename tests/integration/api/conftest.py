@@ -52,7 +52,7 @@ def context(
     )
     context = build_context(settings, clock=clock)
     yield context
-    context.database.engine.dispose()
+    context.database.dispose()
 
 
 @pytest.fixture

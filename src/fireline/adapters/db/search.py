@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     bindparam,
     cast,
     exists,
+    func,
     literal_column,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -38,6 +42,7 @@ from fireline.adapters.db.tables import (
     incidents,
     incidents_fts,
 )
+from fireline.adapters.db.types import UTCDateTime
 from fireline.services.ports import IncidentQuery
 
 MAX_WORD = 200
@@ -60,37 +65,93 @@ def pg_tsquery(words: Sequence[str]) -> str:
     return " & ".join(f"'{word}':*" for word in words)
 
 
-def build_list_query(query: IncidentQuery, dialect_name: str) -> Select[Any]:
+@dataclass(frozen=True)
+class Plan:
+    """How to run one listing, decided by the store before it builds the query.
+
+    `after_pk` is the pk of the incident a page continues from (`query.after`).
+    `matches_first` (PostgreSQL) says the text matches few rows: collect them through the
+    full-text index and sort them, rather than walk every incident newest first testing each
+    one, which is the better plan when matches are many.
+    """
+
+    after_pk: int | None = None
+    matches_first: bool = False
+    newer_than: int | None = None
+    """Only look at incidents with a larger pk: a cheap first try over recent incidents."""
+
+
+def build_recent_floor(after_pk: int | None, recent: int) -> Select[Any]:
+    """The pk `recent` incidents below `after_pk` (or below the newest), if there are as many."""
+    stmt = select(incidents.c.pk)
+    if after_pk is not None:
+        stmt = stmt.where(incidents.c.pk < after_pk)
+    return stmt.order_by(incidents.c.pk.desc()).offset(recent).limit(1)
+
+
+def build_text_probe(words: Sequence[str], cap: int) -> Select[Any]:
+    """Count the PostgreSQL full-text matches of `words`, stopping at `cap`."""
+    vector: ColumnElement[Any] = literal_column("incidents.search_vector")
+    matching = (
+        select(incidents.c.pk)
+        .where(vector.op("@@")(cast(pg_tsquery(words), TSQUERY)))
+        .limit(cap)
+        .subquery()
+    )
+    return select(func.count()).select_from(matching)
+
+
+def build_list_query(query: IncidentQuery, dialect_name: str, plan: Plan) -> Select[Any]:
     """SELECT the incident columns (`INCIDENT_FIELDS` order) matching `query`, in its order.
 
-    Listing follows the declaration sequence (`pk`), newest first unless `oldest_first`:
-    order by pk, not by declared_at, because every filter index ends in pk and SQLite's FTS5
-    yields matches in pk order, so a page stops at LIMIT however many rows match. `after`
-    continues strictly past the incident it names.
+    Listing is newest first (oldest first with `oldest_first`) in one of two orders, each
+    chosen so that an index yields rows already in order and a page stops at LIMIT:
+
+    - by declaration sequence (`pk`): every filter index ends in pk, the service link table
+      is keyed (service, pk), and SQLite's FTS5 yields matches in rowid (= pk) order;
+    - by (`declared_at`, pk) when the listing has a date range, which the declared_at index
+      then serves directly (walking pk order, the database would read every incident newer
+      than the range first: pk and declared_at rise together, but no planner knows that).
+
+    `plan.after_pk` continues strictly past the incident `query.after` names.
     """
     columns = [incidents.c[name] for name in INCIDENT_FIELDS]
     conditions: list[ColumnElement[bool]] = []
     key: ColumnElement[int] = incidents.c.pk
+    ordering: ColumnElement[int] | None = None
+    by_time = query.declared_from is not None or query.declared_until is not None
     words = split_words(query.text) if query.text is not None else []
-    if words and dialect_name == "sqlite":
+    drive_fts = bool(words) and dialect_name == "sqlite" and not by_time
+    text_condition = _text_condition(words, dialect_name, drive_fts) if words else None
+    if text_condition is not None and drive_fts:
         # Drive from the FTS5 index, which walks its matches in rowid (= pk) order.
         key = incidents_fts.c.rowid
         stmt = select(*columns).select_from(
             incidents_fts.join(incidents, incidents.c.pk == incidents_fts.c.rowid)
         )
-        match = literal_column("incidents_fts").op("MATCH")(fts5_match(words))
-        conditions.append(match)
+        conditions.append(text_condition)
         _filter_services(query.services, conditions)
-    elif len(query.services) == 1:
+    elif text_condition is not None and plan.matches_first:
+        # Few matches: ordering by an expression (pk + 0) keeps PostgreSQL from walking the
+        # pk index, so it collects the matches through the full-text index and sorts them.
+        ordering = incidents.c.pk + 0
+        stmt = select(*columns)
+        conditions.append(text_condition)
+        _filter_services(query.services, conditions)
+    elif len(query.services) == 1 and not by_time:
         # Drive from the link table: its (service, incident_pk) key is in listing order.
         key = incident_services.c.incident_pk
         stmt = select(*columns).select_from(
             incident_services.join(incidents, incidents.c.pk == incident_services.c.incident_pk)
         )
         conditions.append(incident_services.c.service == query.services[0])
+        if text_condition is not None:
+            conditions.append(text_condition)
     else:
         stmt = select(*columns)
         _filter_services(query.services, conditions)
+        if text_condition is not None:
+            conditions.append(text_condition)
     for values, col in (
         ([s.value for s in query.statuses], incidents.c.status),
         (query.severities, incidents.c.severity),
@@ -108,19 +169,37 @@ def build_list_query(query: IncidentQuery, dialect_name: str) -> Select[Any]:
         conditions.append(incidents.c.declared_at >= query.declared_from)
     if query.declared_until is not None:
         conditions.append(incidents.c.declared_at < query.declared_until)
-    if words and dialect_name != "sqlite":
-        vector: ColumnElement[Any] = literal_column("incidents.search_vector")
-        conditions.append(vector.op("@@")(cast(pg_tsquery(words), TSQUERY)))
+    keys: tuple[ColumnElement[Any], ...] = (incidents.c.declared_at, key) if by_time else (key,)
     if query.after is not None:
-        after_pk = (
-            select(incidents.c.pk)
-            .where(incidents.c.id == bindparam("after_id", query.after.incident_id))
-            .scalar_subquery()
-        )
-        conditions.append(key > after_pk if query.oldest_first else key < after_pk)
+        after_pk = bindparam("after_pk", plan.after_pk, type_=Integer)
+        if by_time:
+            after_at = bindparam("after_at", query.after.declared_at, type_=UTCDateTime)
+            position = tuple_(*keys)
+            bound = tuple_(after_at, after_pk)
+            conditions.append(position > bound if query.oldest_first else position < bound)
+        else:
+            conditions.append(key > after_pk if query.oldest_first else key < after_pk)
+    if plan.newer_than is not None:
+        conditions.append(key > bindparam("newer_than", plan.newer_than, type_=Integer))
     if conditions:
         stmt = stmt.where(*conditions)
-    return stmt.order_by(key.asc() if query.oldest_first else key.desc()).limit(query.limit)
+    if ordering is not None:
+        keys = (*keys[:-1], ordering)
+    order = [k.asc() if query.oldest_first else k.desc() for k in keys]
+    return stmt.order_by(*order).limit(query.limit)
+
+
+def _text_condition(
+    words: Sequence[str], dialect_name: str, drive_fts: bool
+) -> ColumnElement[bool]:
+    if dialect_name == "sqlite":
+        match = literal_column("incidents_fts").op("MATCH")(fts5_match(words))
+        # Driving from incidents_fts, MATCH applies to it directly; otherwise ask it by pk.
+        return (
+            match if drive_fts else incidents.c.pk.in_(select(incidents_fts.c.rowid).where(match))
+        )
+    vector: ColumnElement[Any] = literal_column("incidents.search_vector")
+    return vector.op("@@")(cast(pg_tsquery(words), TSQUERY))
 
 
 def _filter_services(names: Sequence[str], conditions: list[ColumnElement[bool]]) -> None:

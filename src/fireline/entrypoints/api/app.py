@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,18 +16,17 @@ from fireline.entrypoints.api.guard import RequestGuard
 from fireline.entrypoints.api.problems import install_problem_handlers
 from fireline.settings import load_settings
 
-REQUEST_THREADS = int(os.environ.get("FIRELINE_BENCH_THREADS", "40"))
-
 
 @asynccontextmanager
-async def limit_request_threads(_: FastAPI) -> AsyncIterator[None]:
-    """Run at most REQUEST_THREADS requests' database work at once.
+async def limit_request_threads(app: FastAPI) -> AsyncIterator[None]:
+    """Run at most FIRELINE_REQUEST_THREADS requests' database work at once.
 
     Routes are synchronous and run in a thread pool (anyio's default: 40 threads). Every
     thread beyond what the database can use at once only competes for the GIL, and a thread
     holding the database's write lock then waits for the GIL while others spin.
     """
-    to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    context: Context = app.state.context
+    to_thread.current_default_thread_limiter().total_tokens = context.settings.request_threads
     yield
 
 

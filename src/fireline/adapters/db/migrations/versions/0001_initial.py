@@ -65,8 +65,8 @@ def upgrade() -> None:
     )
     # Listing is newest-declared first, i.e. by pk (the declaration sequence). One index per
     # filterable column, ending in pk, lets an equality filter walk in that order and stop at
-    # LIMIT; declared_at has its own index for date ranges.
-    op.create_index("ix_incidents_declared_at", "incidents", ["declared_at"])
+    # LIMIT; listings with a date range walk (declared_at, pk) instead.
+    op.create_index("ix_incidents_declared_at", "incidents", ["declared_at", "pk"])
     for name in FILTERED_COLUMNS:
         op.create_index(f"ix_incidents_{name}_pk", "incidents", [name, "pk"])
 
