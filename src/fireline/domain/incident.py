@@ -210,6 +210,19 @@ def update_incident(
     if unknown:
         raise InvalidInput(unknown[0], f"is not editable; editable: {', '.join(EDITABLE_FIELDS)}")
     check_closed(incident, "edit")
+    edited = _apply_edits(incident, changes, policy, service_tiers)
+    edited, events = _settle_severity(incident, edited, changes, reason, policy, actor, now)
+    return edited, events + _field_events(incident, edited, changes, reason, actor, now)
+
+
+def _apply_edits(
+    incident: Incident,
+    changes: Mapping[str, object],
+    policy: Policy,
+    service_tiers: Mapping[str, str],
+) -> Incident:
+    """The incident with `changes` checked and applied, priority and criticality re-derived;
+    severity is left for `_settle_severity`."""
     merged = {**_as_fields(incident), **changes}
     title = str(merged["title"])
     check_text(title, str(merged["description"]), str(merged["steps_to_reproduce"]))
@@ -226,55 +239,15 @@ def update_incident(
     if isinstance(detected_at, datetime) and detected_at > incident.reported_at:
         raise InvalidInput("detected_at", "cannot be later than reported_at")
     impact, urgency = _optional_str(merged["impact"]), _optional_str(merged["urgency"])
-    priority = derive_priority(policy, impact, urgency)
     tier = highest_criticality(policy, (service_tiers[name] for name in services))
-    events: list[TimelineEvent] = []
-    severity = incident.severity
-    if "severity" in changes and changes["severity"] != incident.severity:
-        if not reason or not reason.strip():
-            raise InvalidInput("reason", "a severity change needs a reason")
-        requested = changes["severity"]
-        if not isinstance(requested, int) or requested not in [s.level for s in policy.severities]:
-            raise UnknownName("severity", requested, [str(s.level) for s in policy.severities])
-        severity = requested
-        events.append(
-            TimelineEvent(
-                "severity_changed",
-                now,
-                actor,
-                f"{actor} changed severity from Sev-{incident.severity} to Sev-{severity}",
-                field="severity",
-                before=incident.severity,
-                after=severity,
-                note=reason,
-            )
-        )
-    elif "severity" not in changes:
-        decision = decide_severity(policy, reported=severity, priority=priority, criticality=tier)
-        if decision.severity < severity:
-            events.append(
-                TimelineEvent(
-                    "severity_changed",
-                    now,
-                    "fireline",
-                    f"severity raised from Sev-{severity} to Sev-{decision.severity}: "
-                    + decision.explanation,
-                    field="severity",
-                    before=severity,
-                    after=decision.severity,
-                    note=decision.decided_by,
-                )
-            )
-            severity = decision.severity
-    updated = replace(
+    return replace(
         incident,
         title=title.strip(),
         description=str(merged["description"]),
         type=str(merged["type"]),
-        severity=severity,
         impact=impact,
         urgency=urgency,
-        priority=priority,
+        priority=derive_priority(policy, impact, urgency),
         services=services,
         criticality=tier.name if tier else None,
         owner=_optional_str(merged["owner"]),
@@ -285,23 +258,78 @@ def update_incident(
         labels=labels,
         detected_at=detected_at if isinstance(detected_at, datetime) else None,
     )
-    before, after = _as_fields(incident), _as_fields(updated)
-    for name in (*EDITABLE_FIELDS, "priority", "criticality"):
-        if name == "severity" or before[name] == after[name]:
-            continue
-        events.append(
-            TimelineEvent(
-                "field_changed",
-                now,
-                actor if name in changes else "fireline",
-                f"{name} changed",
-                field=name,
-                before=_json(before[name]),
-                after=_json(after[name]),
-                note=reason,
-            )
+
+
+def _settle_severity(
+    incident: Incident,
+    edited: Incident,
+    changes: Mapping[str, object],
+    reason: str | None,
+    policy: Policy,
+    actor: str,
+    now: datetime,
+) -> tuple[Incident, list[TimelineEvent]]:
+    """Apply an explicit severity change (it needs a reason), or else raise severity when
+    the edited classification implies a more severe one."""
+    current = incident.severity
+    if "severity" in changes:
+        requested = changes["severity"]
+        if requested == current:
+            return edited, []
+        if not reason or not reason.strip():
+            raise InvalidInput("reason", "a severity change needs a reason")
+        levels = [s.level for s in policy.severities]
+        if not isinstance(requested, int) or requested not in levels:
+            raise UnknownName("severity", requested, [str(level) for level in levels])
+        summary = f"{actor} changed severity from Sev-{current} to Sev-{requested}"
+        event = TimelineEvent(
+            "severity_changed", now, actor, summary, "severity", current, requested, reason
         )
-    return updated, events
+        return replace(edited, severity=requested), [event]
+    tier = policy.tier(edited.criticality) if edited.criticality else None
+    decision = decide_severity(policy, reported=current, priority=edited.priority, criticality=tier)
+    if decision.severity >= current:
+        return edited, []
+    summary = (
+        f"severity raised from Sev-{current} to Sev-{decision.severity}: {decision.explanation}"
+    )
+    event = TimelineEvent(
+        "severity_changed",
+        now,
+        "fireline",
+        summary,
+        "severity",
+        current,
+        decision.severity,
+        decision.decided_by,
+    )
+    return replace(edited, severity=decision.severity), [event]
+
+
+def _field_events(
+    incident: Incident,
+    edited: Incident,
+    changes: Mapping[str, object],
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> list[TimelineEvent]:
+    """One `field_changed` event per field whose value changed (severity has its own)."""
+    before, after = _as_fields(incident), _as_fields(edited)
+    return [
+        TimelineEvent(
+            "field_changed",
+            now,
+            actor if name in changes else "fireline",
+            f"{name} changed",
+            field=name,
+            before=_json(before[name]),
+            after=_json(after[name]),
+            note=reason,
+        )
+        for name in (*EDITABLE_FIELDS, "priority", "criticality")
+        if name != "severity" and before[name] != after[name]
+    ]
 
 
 def _as_fields(incident: Incident) -> dict[str, object]:

@@ -162,7 +162,7 @@ class CatalogStore:
             value = self._connection.execute(find).scalar_one()
         return bytes.fromhex(value)
 
-    # -- helpers ---------------------------------------------------------------------
+    # -- rows ------------------------------------------------------------------------
 
     def _insert(self, table: Any) -> Any:
         """An INSERT with the dialect's ON CONFLICT support (same API on both)."""

@@ -242,7 +242,7 @@ class SqlStore(CatalogStore):
                 )
             )
 
-    # -- helpers ---------------------------------------------------------------------
+    # -- rows ------------------------------------------------------------------------
 
     def _count(self, column: Any) -> int:
         return int(self._connection.execute(select(func.count(column))).scalar_one())

@@ -1,4 +1,8 @@
-"""Request-scoped dependencies: the process context and who is asking."""
+"""Request-scoped dependencies: the process context and who is asking.
+
+They are `async def` although they never await: FastAPI runs a plain `def` dependency in its
+thread pool, a hand-off that costs more than the dependency itself on every request.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from fireline.entrypoints.api.problems import ProblemError
 ANONYMOUS = "anonymous"
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 
 
-def get_actor(
+async def get_actor(
     x_fireline_user: Annotated[
         str | None,
         Header(description="who is acting; until API tokens arrive, the caller names itself"),
