@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -11,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from fireline.adapters.db.engine import WRITE_OPTION
 from fireline.adapters.db.numbers import IncidentNumbers
 from fireline.adapters.db.store import SqlStore
+from fireline.adapters.db.writers import WriterQueue
 from fireline.services.ports import Store
 
 
@@ -23,11 +23,9 @@ class SqlDatabase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
-        # SQLite has one writer at a time. Its busy handler makes waiting writers sleep with
-        # growing back-off (up to 100 ms), so under load most of the time goes to sleeping;
-        # queueing this process's writers on a lock first hands the database over at once.
-        # Other processes still wait through SQLite's own lock: this only orders our threads.
-        self._sqlite_writer = threading.Lock() if self._dialect == "sqlite" else None
+        self._writers = (
+            WriterQueue(engine.url.database or ":memory:") if self._dialect == "sqlite" else None
+        )
         self._numbers = IncidentNumbers(engine) if self._dialect == "postgresql" else None
 
     @contextmanager
@@ -43,7 +41,7 @@ class SqlDatabase:
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Connection]:
-        queue = self._sqlite_writer if write and self._sqlite_writer else nullcontext()
+        queue = self._writers.turn() if write and self._writers else nullcontext()
         with queue, self.engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: write})
             with connection.begin():
@@ -53,4 +51,6 @@ class SqlDatabase:
         """Close the pooled connections (at shutdown, or in a child process after fork)."""
         if self._numbers is not None:
             self._numbers.close()
+        if self._writers is not None:
+            self._writers.close()
         self.engine.dispose()

@@ -68,7 +68,7 @@ Walking costs about 51 / density rows for a page of 50; sorting costs a random r
 match. At a million incidents they break even near a thousand matches (measured with
 `bench/run.py`)."""
 RECENT = 20_000
-"""How many of the newest incidents a text search on PostgreSQL tries before the rest."""
+"""How many of the newest incidents a word search tries alone before reading the rest."""
 _INSERT_LINK = insert(incident_services)
 _DELETE_LINKS = delete(incident_services).where(
     incident_services.c.incident_pk == bindparam("incident_pk")
@@ -124,31 +124,23 @@ class SqlStore(CatalogStore):
             if after is None:
                 return []
             plan = replace(plan, after_pk=after[0])
-        if split_words(query.text or "") and self._dialect == "postgresql":
-            plan = self._plan_text_search(query, plan)
-            if plan.newer_than is not None:
-                # First try only the most recent incidents: when matches are common, a full
-                # page is among them and nothing older needs reading.
-                found = self._run(query, plan)
+        if not (split_words(query.text or "") and _is_text_only(query)):
+            return self._run(query, plan)
+        # A word search: no database can tell how many rows a prefix search matches, so
+        # ask the data. Newest first, try the most recent incidents alone: when matches
+        # are common a full page is among them, and nothing older needs reading.
+        if not query.oldest_first:
+            floor = self._connection.execute(build_recent_floor(plan.after_pk, RECENT)).first()
+            if floor is not None:
+                found = self._run(query, replace(plan, newer_than=floor[0]))
                 if len(found) == query.limit:
                     return found
-                plan = replace(plan, newer_than=None)
-                if _is_text_only(query):
-                    plan = replace(plan, matches_first=self._few_matches(query))
+        # Matches are sparse. PostgreSQL then counts them, up to a cap, to choose between
+        # sorting the matches and walking every incident; SQLite's FTS5 already yields
+        # them newest first.
+        if self._dialect == "postgresql":
+            plan = replace(plan, matches_first=self._few_matches(query))
         return self._run(query, plan)
-
-    def _plan_text_search(self, query: IncidentQuery, plan: Plan) -> Plan:
-        """PostgreSQL cannot estimate how many rows a prefix search matches, so ask the data.
-
-        Newest first, the recent incidents are tried first (see `list_incidents`). Then, for a
-        text-only search, matches are counted up to a cap and the plan picked by the answer;
-        with other filters too, PostgreSQL's own planner chooses, since the count of text
-        matches says little about how many rows pass every filter.
-        """
-        if query.oldest_first:
-            return replace(plan, matches_first=_is_text_only(query) and self._few_matches(query))
-        floor = self._connection.execute(build_recent_floor(plan.after_pk, RECENT)).first()
-        return replace(plan, newer_than=floor[0]) if floor is not None else plan
 
     def _few_matches(self, query: IncidentQuery) -> bool:
         words = split_words(query.text or "")
