@@ -216,10 +216,22 @@ def _load_sqlite(engine: Engine, count: int) -> None:
             conn.execute(incident_services.insert(), _links(rows))
             conn.execute(timeline.insert(), [e for row in rows for e in _events(row)])
         conn.execute(text("INSERT INTO incidents_fts(incidents_fts) VALUES ('rebuild')"))
+        _fill_search_words(conn)
         _write_sequences(conn, sequences)
         for ddl in recreate:
             conn.execute(text(ddl))
         conn.exec_driver_sql("ANALYZE")
+
+
+def _fill_search_words(conn: Connection) -> None:
+    """The word list SQLite's prefix searches expand through (the adapter keeps it on writes)."""
+    words: set[str] = set()
+    for title, description in conn.execute(text("SELECT title, description FROM incidents")):
+        words.update(split_words(f"{title} {description}"))
+    conn.execute(
+        text("INSERT OR IGNORE INTO search_words (word) VALUES (:word)"),
+        [{"word": word} for word in sorted(words)],
+    )
 
 
 def _load_postgresql(engine: Engine, count: int) -> None:

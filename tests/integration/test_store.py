@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
+from fireline.adapters.db import search as search_module
 from fireline.adapters.db import store as store_module
 from fireline.adapters.db.database import SqlDatabase
 from fireline.domain.incident import Incident
@@ -475,3 +476,26 @@ def test_the_instance_secret_is_the_same_for_every_database_object(database_url:
             engine.dispose()
     assert len(secrets[0]) == 32
     assert len(set(secrets)) == 1
+
+
+def test_a_retitled_incident_is_found_by_its_new_words(database: SqlDatabase) -> None:
+    add(database, make_incident(title="Checkout down"))
+    with database.transaction() as store:
+        store.save_incident(make_incident(title="Quasar gateway refuses connections"))
+    assert listed(database, text="quas gate") == ids(1)
+    assert listed(database, text="checkout") == []
+
+
+def test_a_prefix_that_stands_for_many_words_still_finds_them_all(
+    database: SqlDatabase,
+) -> None:
+    many = search_module.MAX_EXPANSION + 5
+    add(
+        database,
+        *(
+            make_incident(id=f"INC-2026-1125-{n:03d}", title=f"zz{n:03d} fault")
+            for n in range(1, many + 1)
+        ),
+    )
+    assert len(listed(database, text="zz", limit=1000)) == many
+    assert listed(database, text="zz007") == ["INC-2026-1125-007"]

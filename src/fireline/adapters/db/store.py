@@ -15,12 +15,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Row, Text, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import sqlite
 
 from fireline.adapters.db.catalog import CatalogStore
 from fireline.adapters.db.numbers import IncidentNumbers, next_number_in
 from fireline.adapters.db.search import (
+    MAX_EXPANSION,
     Plan,
     build_list_query,
+    build_prefix_expansion,
     build_recent_floor,
     build_text_probe,
     split_words,
@@ -31,6 +34,7 @@ from fireline.adapters.db.tables import (
     incidents,
     incidents_pg,
     role_assignments,
+    search_words,
     timeline,
 )
 from fireline.domain.incident import Incident
@@ -69,6 +73,7 @@ match. At a million incidents they break even near a thousand matches (measured 
 `bench/run.py`)."""
 RECENT = 20_000
 """How many of the newest incidents a word search tries alone before reading the rest."""
+_REMEMBER_WORD = sqlite.insert(search_words).on_conflict_do_nothing()
 _INSERT_LINK = insert(incident_services)
 _DELETE_LINKS = delete(incident_services).where(
     incident_services.c.incident_pk == bindparam("incident_pk")
@@ -99,6 +104,7 @@ class SqlStore(CatalogStore):
         row = self._incident_row(incident)
         pk = self._connection.execute(_INSERT_INCIDENT[self._dialect], row).scalar_one()
         self._link_services(pk, incident)
+        self._remember_words(incident)
 
     def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
         """The incident, or None. `for_update` locks its row on PostgreSQL; on SQLite the
@@ -116,6 +122,7 @@ class SqlStore(CatalogStore):
         # Rewriting the links is two cheap statements and saves reading the old ones.
         self._connection.execute(_DELETE_LINKS, {"incident_pk": pk})
         self._link_services(pk, incident)
+        self._remember_words(incident)
 
     def list_incidents(self, query: IncidentQuery) -> list[Incident]:
         plan = Plan()
@@ -124,7 +131,10 @@ class SqlStore(CatalogStore):
             if after is None:
                 return []
             plan = replace(plan, after_pk=after[0])
-        if not (split_words(query.text or "") and _is_text_only(query)):
+        words = split_words(query.text or "")
+        if words and self._dialect == "sqlite":
+            plan = replace(plan, expansions=self._expand_prefixes(words))
+        if not (words and _is_text_only(query)):
             return self._run(query, plan)
         # A word search: no database can tell how many rows a prefix search matches, so
         # ask the data. Newest first, try the most recent incidents alone: when matches
@@ -141,6 +151,18 @@ class SqlStore(CatalogStore):
         if self._dialect == "postgresql":
             plan = replace(plan, matches_first=self._few_matches(query))
         return self._run(query, plan)
+
+    def _expand_prefixes(self, words: list[str]) -> tuple[tuple[str, ...] | None, ...]:
+        """SQLite: the indexed words each search word is a prefix of, where that list is
+        short and certain to spell words as FTS5 does (ASCII); None leaves a word to FTS5."""
+        expansions: list[tuple[str, ...] | None] = []
+        for word in words:
+            whole: tuple[str, ...] = ()
+            if word.isascii():
+                rows = self._connection.execute(build_prefix_expansion(word))
+                whole = tuple(row[0] for row in rows)
+            expansions.append(whole if 0 < len(whole) <= MAX_EXPANSION else None)
+        return tuple(expansions)
 
     def _few_matches(self, query: IncidentQuery) -> bool:
         words = split_words(query.text or "")
@@ -249,6 +271,12 @@ class SqlStore(CatalogStore):
         if self._dialect == "postgresql":
             row["search_words"] = split_words(f"{incident.title} {incident.description}")
         return row
+
+    def _remember_words(self, incident: Incident) -> None:
+        if self._dialect == "sqlite":
+            words = split_words(f"{incident.title} {incident.description}")
+            if words:
+                self._connection.execute(_REMEMBER_WORD, [{"word": word} for word in words])
 
     def _link_services(self, pk: int, incident: Incident) -> None:
         if incident.services:

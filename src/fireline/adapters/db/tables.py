@@ -76,6 +76,8 @@ incidents_pg = Table(
 """`incidents` as PostgreSQL has it, with its full-text column; used for writes there."""
 
 incidents_fts = table("incidents_fts", column("rowid", Integer))
+search_words = table("search_words", column("word", Text))
+"""SQLite only: every word of every title and description (see `search.expand_prefixes`)."""
 """SQLite's FTS5 index over incidents (title, description); rowid is incidents.pk."""
 
 incident_services = Table(

@@ -170,6 +170,10 @@ def _upgrade_sqlite() -> None:
         "CREATE VIRTUAL TABLE incidents_fts USING fts5(title, description, "
         "content='incidents', content_rowid='pk', tokenize='unicode61 remove_diacritics 0')"
     )
+    # Every word FTS5 has indexed, so a prefix search can name the words it stands for:
+    # FTS5 answers `"error" OR "errors"` from its index at once, but `"error"*` by merging
+    # every matching word's whole list first (see fireline.adapters.db.search).
+    op.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
     op.execute(
         "CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN "
         "INSERT INTO incidents_fts(rowid, title, description) "
