@@ -224,12 +224,12 @@ def _load_sqlite(engine: Engine, count: int) -> None:
 
 
 def _fill_search_words(conn: Connection) -> None:
-    """The word list SQLite's prefix searches expand through (the adapter keeps it on writes)."""
+    """The word list prefix searches expand through (the adapter keeps it on every write)."""
     words: set[str] = set()
     for title, description in conn.execute(text("SELECT title, description FROM incidents")):
         words.update(split_words(f"{title} {description}"))
     conn.execute(
-        text("INSERT OR IGNORE INTO search_words (word) VALUES (:word)"),
+        text("INSERT INTO search_words (word) VALUES (:word) ON CONFLICT DO NOTHING"),
         [{"word": word} for word in sorted(words)],
     )
 
@@ -257,6 +257,7 @@ def _load_postgresql(engine: Engine, count: int) -> None:
                     for event in _events(row):
                         copy.write_row([event[name] for name in event_columns])
         _write_sequences(conn, sequences)
+        _fill_search_words(conn)
         conn.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('incidents', 'pk'), max(pk)) FROM incidents"
         )

@@ -66,13 +66,10 @@ def fresh_database(backend: str, name: str, admin_url: str) -> tuple[str, Path]:
     return pg_create(admin_url, f"fireline_bench_{name}".replace("-", "_")), directory
 
 
-def server(url: str, data_dir: Path, log: str, *, workers: int = 1, quiet: bool = False) -> Server:
+def server(url: str, data_dir: Path, log: str, *, workers: int = 1) -> Server:
     port = free_port()
     env = {"FIRELINE_DATABASE_URL": url, "FIRELINE_DATA_DIR": str(data_dir)}
-    if quiet:
-        command = [PYTHON, str(ROOT / "bench" / "servers.py"), "fireline-quiet", f"--port={port}"]
-    else:
-        command = [FIRELINE, "serve", f"--port={port}", f"--workers={workers}"]
+    command = [FIRELINE, "serve", f"--port={port}", f"--workers={workers}"]
     return Server(command, env, port, RESULTS / "logs" / f"{log}.log")
 
 
@@ -84,36 +81,23 @@ def wrk_note(result: loadgen.WrkResult, args: argparse.Namespace) -> str:
 
 
 def measure_ceiling(args: argparse.Namespace, rows: list[Row]) -> float:
-    rates = {}
-    for access_log in (True, False):
-        port = free_port()
-        command = [PYTHON, str(ROOT / "bench" / "servers.py"), "ceiling", f"--port={port}"]
-        label = "on" if access_log else "off"
-        with Server(
-            [*command] + ([] if access_log else ["--no-access-log"]),
-            {},
-            port,
-            RESULTS / "logs" / f"ceiling-{label}.log",
-        ) as s:
-            loadgen.run_wrk(s.url, ["echo"], seconds=2, threads=args.threads, connections=8)
-            result = loadgen.run_wrk(
-                s.url,
-                ["echo"],
-                seconds=args.seconds,
-                threads=args.threads,
-                connections=args.connections,
-            )
-        rates[access_log] = result.rate
-        rows.append(
-            Row(
-                f"ceiling: bare FastAPI POST /echo, access log {label}",
-                "-",
-                f"{result.rate:,.0f} req/s",
-                "-",
-                wrk_note(result, args),
-            )
+    """Bare FastAPI under the same load, served the way `fireline serve` serves (no access log)."""
+    port = free_port()
+    command = [PYTHON, str(ROOT / "bench" / "servers.py"), "ceiling", f"--port={port}"]
+    with Server(command, {}, port, RESULTS / "logs" / "ceiling.log") as s:
+        loadgen.run_wrk(s.url, ["echo"], seconds=2, threads=args.threads, connections=8)
+        result = loadgen.run_wrk(
+            s.url,
+            ["echo"],
+            seconds=args.seconds,
+            threads=args.threads,
+            connections=args.connections,
         )
-    return rates[True]
+    rows.append(
+        Row("ceiling: bare FastAPI POST /echo", "-", f"{result.rate:,.0f} req/s", "-",
+            wrk_note(result, args))
+    )  # fmt: skip
+    return result.rate
 
 
 def create_services(base: str) -> None:
@@ -126,12 +110,11 @@ def create_services(base: str) -> None:
 def measure_declare(
     backend: str, args: argparse.Namespace, ceiling: float | None, rows: list[Row]
 ) -> None:
-    variants = [(f"{w} worker{'s' if w > 1 else ''}", w, False) for w in args.workers]
-    variants.append(("1 worker, access log off", 1, True))
-    for label, workers, quiet in variants:
+    variants = [(f"{w} worker{'s' if w > 1 else ''}", w) for w in args.workers]
+    for label, workers in variants:
         url, directory = fresh_database(backend, "declare", args.pg_admin_url)
-        log = f"declare-{backend}-{workers}w{'-quiet' if quiet else ''}"
-        with server(url, directory, log, workers=workers, quiet=quiet) as s:
+        log = f"declare-{backend}-{workers}w"
+        with server(url, directory, log, workers=workers) as s:
             create_services(s.url)
             loadgen.run_wrk(s.url, ["declare", ",".join(n for n, _, _ in SERVICES)], seconds=2,
                             threads=args.threads, connections=8)  # fmt: skip

@@ -1,13 +1,9 @@
 """Servers the benchmark starts besides `fireline serve` itself.
 
-python bench/servers.py ceiling --port P [--no-access-log]
+python bench/servers.py ceiling --port P
     A bare FastAPI app (sync `POST /echo` with a small pydantic body, `GET /healthz`),
     run by uvicorn exactly as `fireline serve` runs its app: one worker, log level from
-    FIRELINE_LOG_LEVEL, the same logging.basicConfig, uvicorn's access log on (its
-    default, which `fireline serve` keeps) unless --no-access-log.
-python bench/servers.py fireline-quiet --port P
-    `fireline serve` (one worker) with uvicorn's access log off, to measure what the
-    access log costs without touching src/.
+    FIRELINE_LOG_LEVEL, the same logging.basicConfig, no access log (`serve`'s default).
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from fireline.bootstrap import build_context, prepare_storage
 from fireline.settings import load_settings
 
 
@@ -45,30 +40,19 @@ def ceiling_app() -> FastAPI:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("which", choices=("ceiling", "fireline-quiet"))
+    parser.add_argument("which", choices=("ceiling",))
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--no-access-log", action="store_true")
     args = parser.parse_args()
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.which == "ceiling":
-        uvicorn.run(
-            ceiling_app(),
-            host="127.0.0.1",
-            port=args.port,
-            log_level=settings.log_level,
-            access_log=not args.no_access_log,
-        )
-        return
-    from fireline.entrypoints.api.app import create_app
-
-    prepare_storage(settings)
-    app = create_app(build_context(settings))
     uvicorn.run(
-        app, host="127.0.0.1", port=args.port, log_level=settings.log_level, access_log=False
+        ceiling_app(),
+        host="127.0.0.1",
+        port=args.port,
+        log_level=settings.log_level,
+        access_log=False,
     )
 
 

@@ -80,7 +80,7 @@ def fts5_match(words: Sequence[str], expansions: Sequence[Sequence[str] | None] 
 
 
 def build_prefix_expansion(word: str) -> Select[Any]:
-    """Up to MAX_EXPANSION + 1 indexed words starting with `word` (SQLite)."""
+    """Up to MAX_EXPANSION + 1 indexed words starting with `word`."""
     return (
         select(search_words.c.word)
         .where(search_words.c.word >= word, search_words.c.word < word + "\U0010ffff")
@@ -88,9 +88,17 @@ def build_prefix_expansion(word: str) -> Select[Any]:
     )
 
 
-def pg_tsquery(words: Sequence[str]) -> str:
-    """A tsquery literal requiring every word as a prefix."""
-    return " & ".join(f"'{word}':*" for word in words)
+def pg_tsquery(words: Sequence[str], expansions: Sequence[Sequence[str] | None] = ()) -> str:
+    """A tsquery literal requiring every word as a prefix (see `fts5_match` on expansions:
+    GIN intersects the lists of whole lexemes quickly, but scans every prefix match)."""
+    groups = []
+    for position, word in enumerate(words):
+        expansion = expansions[position] if position < len(expansions) else None
+        if expansion:
+            groups.append("(" + " | ".join(f"'{whole}'" for whole in expansion) + ")")
+        else:
+            groups.append(f"'{word}':*")
+    return " & ".join(groups)
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class Plan:
     after_pk: int | None = None
     matches_first: bool = False
     expansions: tuple[tuple[str, ...] | None, ...] = ()
-    """SQLite: the indexed words each search word stands for (None: leave it to FTS5)."""
+    """The indexed words each search word stands for (None: leave the prefix to the index)."""
     newer_than: int | None = None
     """Only look at incidents with a larger pk: a cheap first try over recent incidents."""
 
@@ -119,12 +127,14 @@ def build_recent_floor(after_pk: int | None, recent: int) -> Select[Any]:
     return stmt.order_by(incidents.c.pk.desc()).offset(recent).limit(1)
 
 
-def build_text_probe(words: Sequence[str], cap: int) -> Select[Any]:
+def build_text_probe(
+    words: Sequence[str], expansions: Sequence[Sequence[str] | None], cap: int
+) -> Select[Any]:
     """Count the PostgreSQL full-text matches of `words`, stopping at `cap`."""
     vector: ColumnElement[Any] = literal_column("incidents.search_vector")
     matching = (
         select(incidents.c.pk)
-        .where(vector.op("@@")(cast(pg_tsquery(words), TSQUERY)))
+        .where(vector.op("@@")(cast(pg_tsquery(words, expansions), TSQUERY)))
         .limit(cap)
         .subquery()
     )
@@ -234,7 +244,7 @@ def _text_condition(
             match if drive_fts else incidents.c.pk.in_(select(incidents_fts.c.rowid).where(match))
         )
     vector: ColumnElement[Any] = literal_column("incidents.search_vector")
-    return vector.op("@@")(cast(pg_tsquery(words), TSQUERY))
+    return vector.op("@@")(cast(pg_tsquery(words, expansions), TSQUERY))
 
 
 def _filter_services(names: Sequence[str], conditions: list[ColumnElement[bool]]) -> None:

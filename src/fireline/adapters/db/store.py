@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Row, Text, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 
 from fireline.adapters.db.catalog import CatalogStore
 from fireline.adapters.db.numbers import IncidentNumbers, next_number_in
@@ -73,7 +73,10 @@ match. At a million incidents they break even near a thousand matches (measured 
 `bench/run.py`)."""
 RECENT = 20_000
 """How many of the newest incidents a word search tries alone before reading the rest."""
-_REMEMBER_WORD = sqlite.insert(search_words).on_conflict_do_nothing()
+_REMEMBER_WORD = {
+    "sqlite": sqlite.insert(search_words).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(search_words).on_conflict_do_nothing(),
+}
 _INSERT_LINK = insert(incident_services)
 _DELETE_LINKS = delete(incident_services).where(
     incident_services.c.incident_pk == bindparam("incident_pk")
@@ -132,7 +135,7 @@ class SqlStore(CatalogStore):
                 return []
             plan = replace(plan, after_pk=after[0])
         words = split_words(query.text or "")
-        if words and self._dialect == "sqlite":
+        if words:
             plan = replace(plan, expansions=self._expand_prefixes(words))
         if not (words and _is_text_only(query)):
             return self._run(query, plan)
@@ -153,12 +156,13 @@ class SqlStore(CatalogStore):
         return self._run(query, plan)
 
     def _expand_prefixes(self, words: list[str]) -> tuple[tuple[str, ...] | None, ...]:
-        """SQLite: the indexed words each search word is a prefix of, where that list is
-        short and certain to spell words as FTS5 does (ASCII); None leaves a word to FTS5."""
+        """The indexed words each search word is a prefix of, where that list is short (and,
+        on SQLite, certain to spell words as FTS5 does: ASCII); None leaves a word to the
+        index's own prefix search."""
         expansions: list[tuple[str, ...] | None] = []
         for word in words:
             whole: tuple[str, ...] = ()
-            if word.isascii():
+            if word.isascii() or self._dialect == "postgresql":
                 rows = self._connection.execute(build_prefix_expansion(word))
                 whole = tuple(row[0] for row in rows)
             expansions.append(whole if 0 < len(whole) <= MAX_EXPANSION else None)
@@ -166,7 +170,8 @@ class SqlStore(CatalogStore):
 
     def _few_matches(self, query: IncidentQuery) -> bool:
         words = split_words(query.text or "")
-        found = self._connection.execute(build_text_probe(words, FEW_MATCHES)).scalar_one()
+        probe = build_text_probe(words, self._expand_prefixes(words), FEW_MATCHES)
+        found = self._connection.execute(probe).scalar_one()
         return bool(found < FEW_MATCHES)
 
     def _run(self, query: IncidentQuery, plan: Plan) -> list[Incident]:
@@ -273,10 +278,10 @@ class SqlStore(CatalogStore):
         return row
 
     def _remember_words(self, incident: Incident) -> None:
-        if self._dialect == "sqlite":
-            words = split_words(f"{incident.title} {incident.description}")
-            if words:
-                self._connection.execute(_REMEMBER_WORD, [{"word": word} for word in words])
+        words = split_words(f"{incident.title} {incident.description}")
+        if words:
+            rows = [{"word": word} for word in words]
+            self._connection.execute(_REMEMBER_WORD[self._dialect], rows)
 
     def _link_services(self, pk: int, incident: Incident) -> None:
         if incident.services:

@@ -77,7 +77,7 @@ incidents_pg = Table(
 
 incidents_fts = table("incidents_fts", column("rowid", Integer))
 search_words = table("search_words", column("word", Text))
-"""SQLite only: every word of every title and description (see `search.expand_prefixes`)."""
+"""Every word of every title and description (see `search.build_prefix_expansion`)."""
 """SQLite's FTS5 index over incidents (title, description); rowid is incidents.pk."""
 
 incident_services = Table(
@@ -159,6 +159,7 @@ instance = Table(
 )
 
 ALL_TABLES = (
+    "search_words",
     "timeline",
     "role_assignments",
     "incident_services",

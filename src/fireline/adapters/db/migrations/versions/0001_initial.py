@@ -138,6 +138,15 @@ def upgrade() -> None:
         sa.Column("key", sa.String(100), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
+    # Every word of every title and description, so that a prefix search can name the whole
+    # words it stands for: FTS5 and GIN answer `error OR errors` from their index at once,
+    # but a prefix by merging every matching word's whole list (fireline.adapters.db.search).
+    # Collation "C" on PostgreSQL: a prefix range must compare code points, not a locale.
+    op.create_table(
+        "search_words",
+        sa.Column("word", sa.Text(collation="C") if is_pg else sa.Text, primary_key=True),
+        sqlite_with_rowid=False,
+    )
     if is_pg:
         _upgrade_postgresql()
     else:
@@ -170,10 +179,6 @@ def _upgrade_sqlite() -> None:
         "CREATE VIRTUAL TABLE incidents_fts USING fts5(title, description, "
         "content='incidents', content_rowid='pk', tokenize='unicode61 remove_diacritics 0')"
     )
-    # Every word FTS5 has indexed, so a prefix search can name the words it stands for:
-    # FTS5 answers `"error" OR "errors"` from its index at once, but `"error"*` by merging
-    # every matching word's whole list first (see fireline.adapters.db.search).
-    op.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
     op.execute(
         "CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN "
         "INSERT INTO incidents_fts(rowid, title, description) "
