@@ -73,7 +73,9 @@ def build_context(settings: Settings, *, clock: Clock = system_clock) -> Context
         secret = settings.secret_key.encode() if settings.secret_key else store.instance_secret()
 
     def load_version(number: int) -> Policy:
-        with database.transaction() as store:
+        # Read-only: use cases call this inside their own write transaction, and on SQLite
+        # a second writer in the same thread would wait for itself.
+        with database.transaction(write=False) as store:
             record = store.get_policy(number)
         if record is None:
             raise KeyError(number)

@@ -71,9 +71,10 @@ def _integer(env: Mapping[str, str], name: str, *, default: int, low: int, high:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise SettingsError(f"{name}={raw!r} is not allowed; allowed: a whole number {low}-{high}")
-    return int(raw)
+    return int(text)
 
 
 def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:

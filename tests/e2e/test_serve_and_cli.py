@@ -181,3 +181,23 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
+
+
+def test_the_cli_prints_server_text_as_written_never_as_markup(demo_server: Server) -> None:
+    title = "Disk [/data] full [bold]now[/bold] \x1b[31mred"
+    created = httpx.post(
+        f"{demo_server.url}/api/v1/incidents",
+        json={"title": title, "type": "infrastructure"},
+        headers={"X-Fireline-User": "[link=https://evil.example]ana[/link]"},
+    )
+    assert created.status_code == 201
+    incident_id = created.json()["id"]
+    listed = demo_server.cli("incident", "list", "--search", "disk data")
+    shown = demo_server.cli("incident", "show", incident_id)
+    for result in (listed, shown):
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "\x1b[31m" not in result.stdout
+    assert "[/data]" in shown.stdout
+    assert "[bold]now[/bold]" in shown.stdout
+    assert "[link=https://evil.example]" in shown.stdout

@@ -499,3 +499,21 @@ def test_a_prefix_that_stands_for_many_words_still_finds_them_all(
     )
     assert len(listed(database, text="zz", limit=1000)) == many
     assert listed(database, text="zz007") == ["INC-2026-1125-007"]
+
+
+def test_a_decomposed_accent_stays_inside_its_word(database: SqlDatabase) -> None:
+    # "Cafe" + COMBINING ACUTE ACCENT, as text pasted from some systems arrives.
+    add(database, make_incident(title="Cafe\u0301 menu broken"))
+    add(database, make_incident(id="INC-2026-1125-002", title="Cafeteria queue"))
+    assert listed(database, text="cafe") == ids(2, 1)
+
+
+def test_a_very_long_word_is_found_by_its_prefix_where_the_index_keeps_it(
+    database: SqlDatabase, database_url: str
+) -> None:
+    long_word = "token" + "x" * 300
+    add(database, make_incident(title=f"Leaked {long_word}"))
+    add(database, make_incident(id="INC-2026-1125-002", title="Token expired"))
+    # FTS5 indexes long words; PostgreSQL cannot (see fireline.adapters.db.search).
+    expected = ids(2, 1) if database_url.startswith("sqlite") else ids(2)
+    assert listed(database, text="token") == expected

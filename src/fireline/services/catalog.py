@@ -13,7 +13,8 @@ EDITABLE = ("criticality", "team", "is_customer_facing", "description")
 
 
 def list_services(database: Database) -> list[CatalogEntry]:
-    with database.transaction() as store:
+    """Every service in the catalog, by name."""
+    with database.transaction(write=False) as store:
         return store.list_services()
 
 
@@ -21,7 +22,7 @@ def get_service(database: Database, name: str) -> CatalogEntry:
     """The catalog entry; NotFound when there is none."""
     if not SERVICE_NAME.match(name):
         raise NotFound(f"no service {name[:80]!r}")
-    with database.transaction() as store:
+    with database.transaction(write=False) as store:
         entry = store.get_service(name)
     if entry is None:
         raise NotFound(f"no service {name!r}")

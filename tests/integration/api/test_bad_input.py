@@ -225,3 +225,40 @@ def test_refused_declarations_consume_no_incident_number(client: TestClient) -> 
     ):
         assert client.post("/api/v1/incidents", json=body).status_code == 422
     assert declare(client)["id"] == "INC-2026-1125-001"
+
+
+def test_a_chunked_body_over_two_megabytes_is_a_413(client: TestClient, context: Context) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"title": "'
+        for _ in range(30):
+            yield b"x" * 100_000
+        yield b'"}'
+
+    with writes_nothing(context):
+        response = client.post(
+            "/api/v1/incidents", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 413, "larger than")
+
+
+@pytest.mark.parametrize(
+    ("body", "params"),
+    [
+        ({**GOOD, "reported_at": "0001-01-01T00:00:00+14:00"}, None),
+        ({**GOOD, "detected_at": "9999-12-31T23:00:00-05:00"}, None),
+        (None, {"until": "9999-12-31T23:00:00-05:00"}),
+        (None, {"from": "0001-01-01T00:00:00+14:00"}),
+    ],
+)
+def test_instants_beyond_what_utc_can_hold_are_refused(
+    client: TestClient,
+    context: Context,
+    body: dict[str, object] | None,
+    params: dict[str, str] | None,
+) -> None:
+    with writes_nothing(context):
+        if body is not None:
+            response = client.post("/api/v1/incidents", json=body)
+        else:
+            response = client.get("/api/v1/incidents", params=params)
+        assert_problem(response, 422, "out of range")

@@ -43,3 +43,15 @@ def test_a_key_older_than_a_day_declares_anew(
     second = client.post("/api/v1/incidents", json=BODY, headers=headers).json()
     assert first["id"] != second["id"]
     assert count(context) == 2
+
+
+def test_another_persons_retry_with_the_same_key_is_not_handed_the_first_incident(
+    client: TestClient, context: Context
+) -> None:
+    headers = {"Idempotency-Key": "shared-key"}
+    client.post("/api/v1/incidents", json=BODY, headers=headers)
+    other = client.post(
+        "/api/v1/incidents", json=BODY, headers={**headers, "X-Fireline-User": "bo"}
+    )
+    assert other.status_code == 409
+    assert count(context) == 1

@@ -7,8 +7,8 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine
 
+from fireline.adapters.db.autocommit import AutocommitWriter
 from fireline.adapters.db.engine import WRITE_OPTION
-from fireline.adapters.db.numbers import IncidentNumbers
 from fireline.adapters.db.store import SqlStore
 from fireline.adapters.db.writers import WriterQueue
 from fireline.services.ports import Store
@@ -26,7 +26,7 @@ class SqlDatabase:
         self._writers = (
             WriterQueue(engine.url.database or ":memory:") if self._dialect == "sqlite" else None
         )
-        self._numbers = IncidentNumbers(engine) if self._dialect == "postgresql" else None
+        self._shared = AutocommitWriter(engine) if self._dialect == "postgresql" else None
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Store]:
@@ -37,7 +37,7 @@ class SqlDatabase:
         On PostgreSQL both run at READ COMMITTED.
         """
         with self._begin(write=write) as connection:
-            yield SqlStore(connection, self._numbers)
+            yield SqlStore(connection, self._shared)
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Connection]:
@@ -49,8 +49,8 @@ class SqlDatabase:
 
     def dispose(self) -> None:
         """Close the pooled connections (at shutdown, or in a child process after fork)."""
-        if self._numbers is not None:
-            self._numbers.close()
+        if self._shared is not None:
+            self._shared.close()
         if self._writers is not None:
             self._writers.close()
         self.engine.dispose()

@@ -2,22 +2,28 @@
 
 Free text
 ---------
-A word is a run of letters and digits (``[^\\W_]+``, lower-cased); everything else —
-quotes, operators, ``*``, parentheses, punctuation — only separates words, so no input can
-reach the FTS or tsquery syntax. Every word of the query must be a prefix of some word of the
+A word is a run of letters, digits and combining marks, lower-cased (`all_words`); everything
+else — quotes, operators, ``*``, parentheses, punctuation — only separates words, so no input
+can reach the FTS or tsquery syntax. Every word of the query must be a prefix of some word of the
 title or description (case-insensitive). A query with no words at all (``"*)("``) is treated
 as no text filter, the same as an empty one: it asks for nothing in particular.
 
 SQLite searches an FTS5 table (tokenizer ``unicode61 remove_diacritics 0``, which splits on
 the same characters); PostgreSQL a ``tsvector`` of exactly these words, built by the adapter
 rather than by ``to_tsvector``, whose parser would keep ``db.example.com`` as one host token
-where SQLite sees three words. Words longer than `MAX_WORD` are neither indexed nor searched
-(PostgreSQL cannot index them).
+where SQLite sees three words. On PostgreSQL words longer than `MAX_WORD` are neither
+indexed nor searched (it cannot index them); FTS5 indexes them.
+
+Prefix expansion: both indexes answer an OR of whole words quickly but a prefix slowly, so a
+search word is replaced by the recorded words it is a prefix of (`search_words`), when that
+list is short and cannot differ from the index's own words: only ASCII words, and none cut
+at MAX_WORD (a longer word is recorded cut, which sends that prefix to the index instead).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,12 +53,35 @@ from fireline.adapters.db.types import UTCDateTime
 from fireline.services.ports import IncidentQuery
 
 MAX_WORD = 200
-_WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
 def split_words(text: str) -> list[str]:
-    """The distinct searchable words of `text`, lower-cased, in order of appearance."""
-    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) <= MAX_WORD))
+    """The distinct searchable words of `text`, lower-cased, in order of appearance.
+
+    Words longer than MAX_WORD are left out (PostgreSQL cannot index them)."""
+    return [word for word in all_words(text) if len(word) <= MAX_WORD]
+
+
+def all_words(text: str) -> list[str]:
+    """Every distinct word of `text`, lower-cased, split as SQLite's unicode61 tokenizer
+    splits: a word is a run of letters, digits, combining marks and private-use characters
+    (a decomposed "é" stays inside its word)."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return list(dict.fromkeys(_ASCII_WORD.findall(lowered)))
+    words: list[str] = []
+    current: list[str] = []
+    for char in lowered + " ":
+        if char.isalnum() or unicodedata.category(char) in _WORD_MARKS:
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    return list(dict.fromkeys(words))
+
+
+_WORD_MARKS = frozenset({"Mn", "Mc", "Me", "Co"})
 
 
 MAX_EXPANSION = 64

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Row, Text, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from fireline.adapters.db.autocommit import AutocommitWriter, next_number_in, remember_words_in
 from fireline.adapters.db.catalog import CatalogStore
-from fireline.adapters.db.numbers import IncidentNumbers, next_number_in
 from fireline.adapters.db.search import (
     MAX_EXPANSION,
+    MAX_WORD,
     Plan,
+    all_words,
     build_list_query,
     build_prefix_expansion,
     build_recent_floor,
@@ -34,7 +35,6 @@ from fireline.adapters.db.tables import (
     incidents,
     incidents_pg,
     role_assignments,
-    search_words,
     timeline,
 )
 from fireline.domain.incident import Incident
@@ -73,10 +73,6 @@ match. At a million incidents they break even near a thousand matches (measured 
 `bench/run.py`)."""
 RECENT = 20_000
 """How many of the newest incidents a word search tries alone before reading the rest."""
-_REMEMBER_WORD = {
-    "sqlite": sqlite.insert(search_words).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(search_words).on_conflict_do_nothing(),
-}
 _INSERT_LINK = insert(incident_services)
 _DELETE_LINKS = delete(incident_services).where(
     incident_services.c.incident_pk == bindparam("incident_pk")
@@ -88,19 +84,20 @@ _TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != 
 class SqlStore(CatalogStore):
     """Reads and writes of one transaction on `connection`; implements `Store`.
 
-    `numbers` is PostgreSQL's out-of-transaction incident counter (see
-    `fireline.adapters.db.numbers`); without it the counter is bumped in this transaction.
+    `shared` writes the rows every declaration touches (the day's counter, the search word
+    list) outside this transaction, on PostgreSQL (see `fireline.adapters.db.autocommit`);
+    without it they are written in this transaction.
     """
 
-    def __init__(self, connection: Connection, numbers: IncidentNumbers | None = None) -> None:
+    def __init__(self, connection: Connection, shared: AutocommitWriter | None = None) -> None:
         super().__init__(connection)
-        self._numbers = numbers
+        self._shared = shared
 
     # -- incidents -------------------------------------------------------------------
 
     def next_incident_sequence(self, day: date) -> int:
-        if self._numbers is not None:
-            return self._numbers.next(day)
+        if self._shared is not None:
+            return self._shared.next_number(day)
         return next_number_in(self._connection, day)
 
     def add_incident(self, incident: Incident) -> None:
@@ -152,27 +149,33 @@ class SqlStore(CatalogStore):
         # sorting the matches and walking every incident; SQLite's FTS5 already yields
         # them newest first.
         if self._dialect == "postgresql":
-            plan = replace(plan, matches_first=self._few_matches(query))
+            plan = replace(plan, matches_first=self._few_matches(words, plan.expansions))
         return self._run(query, plan)
 
     def _expand_prefixes(self, words: list[str]) -> tuple[tuple[str, ...] | None, ...]:
-        """The indexed words each search word is a prefix of, where that list is short (and,
-        on SQLite, certain to spell words as FTS5 does: ASCII); None leaves a word to the
-        index's own prefix search."""
+        """The recorded words each search word is a prefix of, where that list is short and
+        certain to match the index's own words; None leaves a word to the index's prefix
+        search (see `fireline.adapters.db.search` on prefix expansion)."""
         expansions: list[tuple[str, ...] | None] = []
         for word in words:
             whole: tuple[str, ...] = ()
             if word.isascii() or self._dialect == "postgresql":
                 rows = self._connection.execute(build_prefix_expansion(word))
                 whole = tuple(row[0] for row in rows)
+            if self._dialect == "sqlite" and any(
+                not w.isascii() or len(w) >= MAX_WORD for w in whole
+            ):
+                # FTS5 folds case and splits text by its own tables, and keeps words that
+                # were recorded cut: only plain ASCII words are sure to be spelt as it does.
+                whole = ()
             expansions.append(whole if 0 < len(whole) <= MAX_EXPANSION else None)
         return tuple(expansions)
 
-    def _few_matches(self, query: IncidentQuery) -> bool:
-        words = split_words(query.text or "")
-        probe = build_text_probe(words, self._expand_prefixes(words), FEW_MATCHES)
-        found = self._connection.execute(probe).scalar_one()
-        return bool(found < FEW_MATCHES)
+    def _few_matches(
+        self, words: list[str], expansions: tuple[tuple[str, ...] | None, ...]
+    ) -> bool:
+        probe = build_text_probe(words, expansions, FEW_MATCHES)
+        return bool(self._connection.execute(probe).scalar_one() < FEW_MATCHES)
 
     def _run(self, query: IncidentQuery, plan: Plan) -> list[Incident]:
         stmt = build_list_query(query, self._dialect, plan)
@@ -278,10 +281,18 @@ class SqlStore(CatalogStore):
         return row
 
     def _remember_words(self, incident: Incident) -> None:
-        words = split_words(f"{incident.title} {incident.description}")
-        if words:
-            rows = [{"word": word} for word in words]
-            self._connection.execute(_REMEMBER_WORD[self._dialect], rows)
+        text = f"{incident.title} {incident.description}"
+        if self._dialect == "postgresql":
+            words = split_words(text)  # exactly the lexemes of its search_vector
+        else:
+            # Every word FTS5 indexes, long ones cut (expansion then leaves them to FTS5).
+            words = list(dict.fromkeys(word[:MAX_WORD] for word in all_words(text)))
+        if not words:
+            return
+        if self._shared is not None:
+            self._shared.remember_words(words)
+        else:
+            remember_words_in(self._connection, words)
 
     def _link_services(self, pk: int, incident: Incident) -> None:
         if incident.services:

@@ -30,6 +30,8 @@ class WriterQueue:
 
     def __init__(self, database_path: str) -> None:
         self._threads = threading.Lock()
+        # An in-memory database belongs to one process: its threads' lock is the whole queue.
+        self._is_file = database_path not in ("", ":memory:")
         self._lock_path = Path(database_path + ".writer-lock")
         self._descriptor: int | None = None
 
@@ -47,6 +49,7 @@ class WriterQueue:
                     fcntl.flock(descriptor, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        """Close the lock file (the queue opens it again if used after this)."""
         with self._threads:
             if self._descriptor is not None:
                 os.close(self._descriptor)
@@ -55,7 +58,7 @@ class WriterQueue:
     def _open(self) -> int | None:
         # Opened lazily (and once): an in-memory database or an unwritable directory simply
         # means no file lock, never a failure to write.
-        if self._descriptor is None and fcntl is not None:
+        if self._descriptor is None and fcntl is not None and self._is_file:
             try:
                 self._descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError:

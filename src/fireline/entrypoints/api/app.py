@@ -51,8 +51,9 @@ def create_app(context: Context) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     def health(context: ContextDep) -> dict[str, str]:
+        """200 when this process and its database answer."""
         # A primary-key read: proves the database answers without scanning anything.
-        with context.database.transaction() as store:
+        with context.database.transaction(write=False) as store:
             store.get_policy(context.policies.current_version)
         return {"status": "ok"}
 

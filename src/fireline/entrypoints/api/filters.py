@@ -7,7 +7,7 @@ answer a question the caller did not ask.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
@@ -102,12 +102,16 @@ def _instant(name: str, text: str | None, time_zone: str) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), ZoneInfo(time_zone))
-        instant = datetime.fromisoformat(text)
+            instant = datetime.combine(date.fromisoformat(text), time(), ZoneInfo(time_zone))
+        else:
+            instant = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             name, f"{text[:40]!r} is not a date (2026-11-25) or a time with an offset"
         ) from None
     if instant.tzinfo is None:
         raise InvalidInput(name, "needs a time zone offset, e.g. 2026-11-25T10:00:00Z")
-    return instant
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(name, "is out of range") from None

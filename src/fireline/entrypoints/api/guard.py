@@ -6,6 +6,7 @@ must not cost a task per call. Refusals are problem+json, like every other error
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fireline.entrypoints.api.problems import problem
@@ -14,10 +15,6 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 """Requests larger than 2 MiB are refused with 413 before they are read."""
 
 _BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RequestGuard:
@@ -53,13 +50,12 @@ class RequestGuard:
             message = await receive()
             received += len(message.get("body", b""))
             if received > MAX_BODY_BYTES:
-                raise BodyTooLarge
+                # An HTTPException, because FastAPI turns any other error raised while it
+                # reads a body into a 400; this one it lets through to the problem handler.
+                raise HTTPException(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
-            await _refuse_too_large(scope, receive, send)
+        await self.app(scope, counting_receive, send)
 
 
 async def _refuse_too_large(scope: Scope, receive: Receive, send: Send) -> None:

@@ -88,7 +88,9 @@ def declare(
     )
     idempotency = None
     if idempotency_key is not None:
-        digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        # The caller is part of the request: another person's retry with the same key and
+        # body must not be handed this person's incident.
+        digest = hashlib.sha256(f"{actor}\n{body.model_dump_json()}".encode()).hexdigest()
         idempotency = IdempotencyRequest(idempotency_key, digest)
     declared = incidents.declare_incident(
         context.database, context.policies, draft, now=context.clock(), idempotency=idempotency

@@ -108,7 +108,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, error: StarletteHTTPException) -> Response:
         detail = str(error.detail) if error.detail else _TITLES.get(error.status_code, "Error")
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        slugs = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}
+        slug = slugs.get(error.status_code, "http-error")
         return problem(error.status_code, slug, detail)
 
     @app.exception_handler(Exception)

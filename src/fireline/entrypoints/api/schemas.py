@@ -5,7 +5,7 @@ Requests forbid unknown fields, so a typo is an error rather than a silently ign
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import (
@@ -54,6 +54,16 @@ class Strict(BaseModel):
         return value
 
 
+def _in_utc(value: datetime | None) -> datetime | None:
+    """An aware datetime moved to UTC; a ValueError when UTC cannot hold it (year 1 or 9999)."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
 class IncidentIn(Strict):
     """A new incident. Severity may be left out: the policy's rules then decide it."""
 
@@ -73,6 +83,8 @@ class IncidentIn(Strict):
     labels: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
     detected_at: AwareDatetime | None = None
     reported_at: AwareDatetime | None = None
+
+    _utc = field_validator("detected_at", "reported_at")(_in_utc)
 
 
 class IncidentPatch(Strict):
@@ -95,6 +107,8 @@ class IncidentPatch(Strict):
     reason: str | None = Field(
         None, max_length=MAX_COMMENT, description="required to change severity"
     )
+
+    _utc = field_validator("detected_at")(_in_utc)
 
 
 class StatusChange(Strict):

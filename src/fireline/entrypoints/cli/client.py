@@ -59,7 +59,9 @@ def _print_problem(response: httpx.Response) -> None:
         # The detail joins the same field errors; print them once, one per line.
         err.print(f"[red]refused ({response.status_code}):[/red]", highlight=False)
         for item in errors:
-            err.print(f"  {item.get('field')}: {item.get('message')}", highlight=False)
+            line = f"  {item.get('field')}: {item.get('message')}"
+            err.print(line, markup=False, highlight=False)
     else:
         detail = body.get("detail") or response.reason_phrase
-        err.print(f"[red]refused ({response.status_code}):[/red] {detail}", highlight=False)
+        err.print(f"[red]refused ({response.status_code}):[/red]", end=" ", highlight=False)
+        err.print(str(detail), markup=False, highlight=False)

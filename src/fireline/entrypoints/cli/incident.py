@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from fireline.entrypoints.cli.client import Api
 
@@ -19,6 +20,13 @@ out = Console()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print the API's JSON")]
 SEVERITY_STYLE = {1: "bold red", 2: "red", 3: "yellow", 4: "cyan"}
+
+
+def plain(value: object) -> Text:
+    """Server text as literal text: never Rich markup (a title like "disk [/data] full" must
+    print as written), with control characters (terminal escapes) replaced."""
+    text = str(value)
+    return Text("".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text))
 
 
 def _emit_json(data: Any) -> None:
@@ -30,24 +38,23 @@ def _print_incident(incident: dict[str, Any]) -> None:
     table.add_column(style="bold")
     table.add_column()
     style = SEVERITY_STYLE.get(incident["severity"], "")
-    table.add_row("ID", incident["id"])
-    table.add_row("Title", incident["title"])
-    table.add_row("Status", incident["status"])
-    table.add_row("Severity", f"[{style}]Sev-{incident['severity']}[/]")
-    table.add_row("Priority", incident.get("priority") or "-")
-    table.add_row("Type", incident["type"])
-    table.add_row("Services", ", ".join(incident["services"]) or "-")
-    table.add_row("Criticality", incident.get("criticality") or "-")
-    table.add_row("Reporter", incident["reporter"])
-    table.add_row("Owner", incident.get("owner") or "-")
-    table.add_row("Team", incident.get("team") or "-")
-    table.add_row("Declared", incident["declared_at"])
+    table.add_row("ID", plain(incident["id"]))
+    table.add_row("Title", plain(incident["title"]))
+    table.add_row("Status", plain(incident["status"]))
+    table.add_row("Severity", Text(f"Sev-{incident['severity']}", style=style))
+    table.add_row("Priority", plain(incident.get("priority") or "-"))
+    table.add_row("Type", plain(incident["type"]))
+    table.add_row("Services", plain(", ".join(incident["services"]) or "-"))
+    table.add_row("Criticality", plain(incident.get("criticality") or "-"))
+    table.add_row("Reporter", plain(incident["reporter"]))
+    table.add_row("Owner", plain(incident.get("owner") or "-"))
+    table.add_row("Team", plain(incident.get("team") or "-"))
+    table.add_row("Declared", plain(incident["declared_at"]))
     if incident.get("acknowledged_at"):
-        table.add_row(
-            "Acknowledged", f"{incident['acknowledged_at']} by {incident['acknowledged_by']}"
-        )
+        acknowledged = f"{incident['acknowledged_at']} by {incident['acknowledged_by']}"
+        table.add_row("Acknowledged", plain(acknowledged))
     if incident.get("description"):
-        table.add_row("Description", incident["description"])
+        table.add_row("Description", plain(incident["description"]))
     out.print(table)
 
 
@@ -88,9 +95,12 @@ def declare(
         _emit_json(incident)
     else:
         out.print(
-            f"declared [bold]{incident['id']}[/] (Sev-{incident['severity']}, "
-            f"{incident['priority'] or 'no priority'}): {incident['title']}",
-            highlight=False,
+            Text.assemble(
+                "declared ",
+                (incident["id"], "bold"),
+                f" (Sev-{incident['severity']}, {incident['priority'] or 'no priority'}): ",
+                plain(incident["title"]),
+            )
         )
 
 
@@ -155,14 +165,17 @@ def list_(
     for item in page["items"]:
         style = SEVERITY_STYLE.get(item["severity"], "")
         cells = [
-            item["id"],
-            f"[{style}]{item['severity']}[/]",
-            item["priority"] or "-",
-            item["status"],
-            item["title"],
+            plain(item["id"]),
+            Text(str(item["severity"]), style=style),
+            plain(item["priority"] or "-"),
+            plain(item["status"]),
+            plain(item["title"]),
         ]
         if wide:
-            cells += [", ".join(item["services"]), item["declared_at"][:16].replace("T", " ")]
+            cells += [
+                plain(", ".join(item["services"])),
+                plain(item["declared_at"][:16].replace("T", " ")),
+            ]
         table.add_row(*cells)
     out.print(table)
     if page["next_cursor"]:
@@ -184,7 +197,7 @@ def show(incident_id: str, as_json: JsonOption = False) -> None:
         note = event.get("note")
         # Rule events carry the deciding rule's name as their note; the summary says it already.
         what = event["summary"] + (f" — {note}" if note and note not in event["summary"] else "")
-        table.add_row(event["at"][:19].replace("T", " "), event["actor"], what)
+        table.add_row(plain(event["at"][:19].replace("T", " ")), plain(event["actor"]), plain(what))
     out.print(table)
 
 
@@ -266,4 +279,4 @@ def _done(data: Any, as_json: bool, message: str) -> None:
     if as_json:
         _emit_json(data)
     else:
-        out.print(message, highlight=False)
+        out.print(plain(message))
