@@ -96,16 +96,10 @@ def fts5_match(words: Sequence[str], expansions: Sequence[Sequence[str] | None] 
     merging the full list of every matching word, which for a common word takes tens of
     milliseconds at a million incidents.
     """
-    # Words hold only letters and digits, so quoting them cannot be broken out of.
-    groups = []
-    for position, word in enumerate(words):
-        expansion = expansions[position] if position < len(expansions) else None
-        if expansion:
-            groups.append("(" + " OR ".join(f'"{whole}"' for whole in expansion) + ")")
-        else:
-            groups.append(f'"{word}"*')
     # Explicit AND: FTS5 allows the implicit form between phrases only, not parentheses.
-    return " AND ".join(groups)
+    return _expression(
+        words, expansions, whole='"{}"', prefix='"{}"*', any_of=" OR ", every=" AND "
+    )
 
 
 def build_prefix_expansion(word: str) -> Select[Any]:
@@ -120,14 +114,31 @@ def build_prefix_expansion(word: str) -> Select[Any]:
 def pg_tsquery(words: Sequence[str], expansions: Sequence[Sequence[str] | None] = ()) -> str:
     """A tsquery literal requiring every word as a prefix (see `fts5_match` on expansions:
     GIN intersects the lists of whole lexemes quickly, but scans every prefix match)."""
+    return _expression(words, expansions, whole="'{}'", prefix="'{}':*", any_of=" | ", every=" & ")
+
+
+def _expression(
+    words: Sequence[str],
+    expansions: Sequence[Sequence[str] | None],
+    *,
+    whole: str,
+    prefix: str,
+    any_of: str,
+    every: str,
+) -> str:
+    """Every word as a prefix, or as the OR of the whole words it was expanded to.
+
+    Words hold only letters, digits and marks (`all_words`), so quoting them in either
+    syntax cannot be broken out of.
+    """
     groups = []
     for position, word in enumerate(words):
         expansion = expansions[position] if position < len(expansions) else None
         if expansion:
-            groups.append("(" + " | ".join(f"'{whole}'" for whole in expansion) + ")")
+            groups.append("(" + any_of.join(whole.format(w) for w in expansion) + ")")
         else:
-            groups.append(f"'{word}':*")
-    return " & ".join(groups)
+            groups.append(prefix.format(word))
+    return every.join(groups)
 
 
 @dataclass(frozen=True)
