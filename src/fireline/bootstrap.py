@@ -27,6 +27,7 @@ Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
+    """Now, in UTC: the clock of every running process (tests pass their own)."""
     return datetime.now(UTC)
 
 

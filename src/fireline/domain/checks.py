@@ -25,6 +25,7 @@ MAX_COMMENT = 10_000
 
 
 def check_text(title: str, description: str, steps: str) -> None:
+    """Title required and at most MAX_TITLE; description and steps at most MAX_TEXT."""
     if not title.strip():
         raise InvalidInput("title", "is required and cannot be blank")
     if len(title) > MAX_TITLE:
@@ -35,16 +36,19 @@ def check_text(title: str, description: str, steps: str) -> None:
 
 
 def check_type(policy: Policy, name: str) -> None:
+    """The incident type must be one the policy defines."""
     if name not in policy.type_names:
         raise UnknownName("type", name, policy.type_names)
 
 
 def check_role(policy: Policy, role: str) -> None:
+    """The role must be one the policy defines."""
     if role not in policy.role_names:
         raise UnknownName("role", role, policy.role_names)
 
 
 def check_person(field: str, name: str | None, *, required: bool = False) -> None:
+    """A person or team name: at most MAX_NAME characters, and present when `required`."""
     if name is None or not name.strip():
         if required:
             raise InvalidInput(field, "is required and cannot be blank")
@@ -54,6 +58,7 @@ def check_person(field: str, name: str | None, *, required: bool = False) -> Non
 
 
 def check_lists(links: tuple[str, ...], labels: tuple[str, ...]) -> None:
+    """Links (http(s) URLs) and labels: at most MAX_LIST entries of bounded length."""
     for field, values, limit in (("links", links, MAX_LINK), ("labels", labels, MAX_LABEL)):
         if len(values) > MAX_LIST:
             raise InvalidInput(field, f"at most {MAX_LIST} entries")
@@ -66,6 +71,7 @@ def check_lists(links: tuple[str, ...], labels: tuple[str, ...]) -> None:
 
 
 def check_services(names: tuple[str, ...], service_tiers: Mapping[str, str]) -> tuple[str, ...]:
+    """Services must be in `service_tiers` (the catalog); returns them without repeats."""
     if len(names) > MAX_LIST:
         raise InvalidInput("services", f"at most {MAX_LIST} services")
     for name in names:
@@ -77,6 +83,7 @@ def check_services(names: tuple[str, ...], service_tiers: Mapping[str, str]) -> 
 
 
 def check_closed(incident: Incident, action: str) -> None:
+    """Closed incidents are final: refuse `action` on one with Conflict."""
     if incident.status is Status.CLOSED:
         raise Conflict(
             f"{incident.id} is closed; closed incidents are final, so you cannot {action} it"

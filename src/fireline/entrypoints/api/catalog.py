@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
 def service_out(entry: CatalogEntry) -> ServiceOut:
+    """A catalog entry as the API shows it (`managed_by`: `policy` or `api`)."""
     service = entry.service
     return ServiceOut(
         name=service.name,
@@ -35,11 +36,13 @@ def service_out(entry: CatalogEntry) -> ServiceOut:
 
 @router.get("/services", response_model=ServiceList)
 def list_services(context: ContextDep) -> ServiceList:
+    """Every service in the catalog, by name."""
     return ServiceList(items=[service_out(e) for e in catalog.list_services(context.database)])
 
 
 @router.get("/services/{name}", response_model=ServiceOut)
 def show_service(name: str, context: ContextDep) -> ServiceOut:
+    """One service; 404 when there is none by that name."""
     return service_out(catalog.get_service(context.database, name))
 
 

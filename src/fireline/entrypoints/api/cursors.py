@@ -21,6 +21,7 @@ class BadCursor(Exception):
 
 
 def encode_cursor(position: Position, filters_digest: str, secret: bytes) -> str:
+    """A signed cursor for continuing a listing with these filters after `position`."""
     payload = json.dumps(
         [position.declared_at.isoformat(), position.incident_id, filters_digest],
         separators=(",", ":"),

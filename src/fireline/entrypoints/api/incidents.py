@@ -32,6 +32,7 @@ MAX_PAGE = 200
 
 
 def incident_out(incident: Incident, policy: Policy) -> IncidentOut:
+    """The incident as the API shows it, with the targets of its severity under `policy`."""
     severity = policy.severity(incident.severity)
     return IncidentOut(
         **{name: getattr(incident, name) for name in _PLAIN_FIELDS},
@@ -169,6 +170,7 @@ def list_incidents(
 
 @router.get("/{incident_id}", response_model=IncidentOut)
 def show(incident_id: str, context: ContextDep) -> IncidentOut:
+    """One incident; 404 when there is none with that ID."""
     return incident_out_pinned(context, incidents.get_incident(context.database, incident_id))
 
 

@@ -35,6 +35,10 @@ def change_status(
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
 def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> IncidentOut:
+    """Take the incident on; an open one moves to investigating.
+
+    409 once it is resolved or already acknowledged.
+    """
     updated = incidents.acknowledge_incident(
         context.database, incident_id, actor=actor, now=context.clock()
     )
@@ -45,6 +49,7 @@ def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> Incid
 def comment(
     incident_id: str, body: CommentIn, context: ContextDep, actor: ActorDep
 ) -> TimelineEventOut:
+    """Add a comment to the timeline; 201 with the entry as stored."""
     recorded = incidents.comment_on_incident(
         context.database, incident_id, body=body.body, actor=actor, now=context.clock()
     )
@@ -60,6 +65,7 @@ def timeline(incident_id: str, context: ContextDep) -> TimelineOut:
 
 @router.get("/{incident_id}/roles", response_model=RolesOut)
 def roles(incident_id: str, context: ContextDep) -> RolesOut:
+    """Who holds each role now, and every assignment since declaration."""
     holders, history = incidents.get_roles(context.database, incident_id)
     return roles_out(incident_id, holders, history)
 
@@ -83,6 +89,7 @@ def assign_role(
 
 @router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
 def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorDep) -> RolesOut:
+    """Leave a role unheld (409 when nobody holds it); the history keeps the holder."""
     holders, history = incidents.assign_role(
         context.database,
         context.policies,
@@ -96,6 +103,7 @@ def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorD
 
 
 def event_out(recorded: RecordedEvent) -> TimelineEventOut:
+    """A stored timeline event as the API shows it."""
     event = recorded.event
     return TimelineEventOut(
         seq=recorded.seq,
@@ -111,6 +119,7 @@ def event_out(recorded: RecordedEvent) -> TimelineEventOut:
 
 
 def roles_out(incident_id: str, holders: dict[str, str], history: list[RoleAssignment]) -> RolesOut:
+    """Role holders and history as the API shows them."""
     return RolesOut(
         incident_id=incident_id,
         holders=holders,
