@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from fireline.domain import incident as rules
 from fireline.domain import response
-from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.lifecycle import Status
+from fireline.domain.timeline import TimelineEvent
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import (
     Database,
@@ -100,6 +101,55 @@ def _declare(
     store.add_incident(incident)
     store.append_events(incident.id, events)
     return incident
+
+
+def declare_incidents(
+    database: Database, policies: PolicyBook, requests: Sequence[tuple[Draft, datetime]]
+) -> list[Incident | FirelineError]:
+    """Declare several incidents in one transaction, each as `declare_incident` would.
+
+    The result at each position is the declared incident, or the rule violation that refused
+    that draft (refused drafts take no number and write nothing). One transaction for many
+    declarations is what lets a busy server keep up: its cost is paid once per batch.
+    """
+    policy = policies.current
+    results: list[Incident | FirelineError] = []
+    accepted: list[tuple[int, Incident, list[TimelineEvent]]] = []
+    with database.transaction() as store:
+        names = sorted({name for draft, _ in requests for name in draft.services})
+        service_tiers = store.service_tiers(names)
+        for position, (draft, now) in enumerate(requests):
+            try:
+                incident, events = rules.declare_incident(
+                    draft,
+                    incident_id=rules.PENDING_ID,
+                    policy=policy,
+                    policy_version=policies.current_version,
+                    service_tiers=service_tiers,
+                    now=now,
+                )
+            except FirelineError as refusal:
+                results.append(refusal)
+                continue
+            results.append(incident)
+            accepted.append((position, incident, events))
+        # Numbers are taken per declaration day, in the order the requests arrived.
+        by_day: dict[date, list[int]] = {}
+        for index, (_, incident, _) in enumerate(accepted):
+            by_day.setdefault(declaration_day(incident.declared_at, policy.time_zone), []).append(
+                index
+            )
+        numbered = list(accepted)
+        for day, indexes in by_day.items():
+            first = store.next_incident_sequence(day, len(indexes))
+            for offset, index in enumerate(indexes):
+                position, incident, events = numbered[index]
+                incident = replace(incident, id=format_incident_id(day, first + offset))
+                numbered[index] = (position, incident, events)
+                results[position] = incident
+        store.add_incidents([incident for _, incident, _ in numbered])
+        store.append_timelines([(incident.id, events) for _, incident, events in numbered])
+    return results
 
 
 def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Incident | None:

@@ -100,8 +100,9 @@ class DuplicateKey(Exception):
 class Store(Protocol):
     """Reads and writes inside one transaction."""
 
-    def next_incident_sequence(self, day: date) -> int:
-        """The next number for incidents declared on `day` (1 for the first).
+    def next_incident_sequence(self, day: date, count: int = 1) -> int:
+        """The first of the next `count` numbers for incidents declared on `day` (1 for the
+        day's first incident); the `count` numbers from it on are this caller's.
 
         Never the same number twice, however many processes ask at the same moment. An
         adapter may take it outside this transaction so that no declaration holds the day's
@@ -112,6 +113,10 @@ class Store(Protocol):
 
     def add_incident(self, incident: Incident) -> None: ...
 
+    def add_incidents(self, batch: Sequence[Incident]) -> None:
+        """Add several incidents at once (cheaper per incident than one by one)."""
+        ...
+
     def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
         """The incident, or None; `for_update` locks it until the transaction ends."""
         ...
@@ -121,6 +126,10 @@ class Store(Protocol):
         ...
 
     def append_events(self, incident_id: str, events: Sequence[TimelineEvent]) -> None: ...
+
+    def append_timelines(self, entries: Sequence[tuple[str, Sequence[TimelineEvent]]]) -> None:
+        """Append the events of several incidents at once: (incident ID, events) pairs."""
+        ...
 
     def list_timeline(self, incident_id: str) -> list[RecordedEvent]:
         """Every event of the incident, oldest first."""

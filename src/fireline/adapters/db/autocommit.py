@@ -33,10 +33,10 @@ from fireline.adapters.db.tables import incident_sequences, search_words
 
 _NEXT = {
     name: dialect.insert(incident_sequences)
-    .values(day=bindparam("day"), last=1)
+    .values(day=bindparam("day"), last=bindparam("count"))
     .on_conflict_do_update(
         index_elements=[incident_sequences.c.day],
-        set_={"last": incident_sequences.c.last + 1},
+        set_={"last": incident_sequences.c.last + bindparam("count")},
     )
     .returning(incident_sequences.c.last)
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
@@ -49,9 +49,12 @@ _REMEMBER_WORD = {
 }
 
 
-def next_number_in(connection: Connection, day: date) -> int:
-    """Bump the day's counter inside the transaction running on `connection`."""
-    return int(connection.execute(_NEXT[connection.dialect.name], {"day": day}).scalar_one())
+def next_number_in(connection: Connection, day: date, count: int = 1) -> int:
+    """Take `count` consecutive numbers of the day's counter inside the transaction running
+    on `connection`; returns the first."""
+    stmt = _NEXT[connection.dialect.name]
+    last = int(connection.execute(stmt, {"day": day, "count": count}).scalar_one())
+    return last - count + 1
 
 
 def remember_words_in(connection: Connection, words: list[str]) -> None:
@@ -77,10 +80,10 @@ class AutocommitWriter:
         self._connection: Connection | None = None
         self._known: set[str] = set()
 
-    def next_number(self, day: date) -> int:
-        """The day's next incident number, committed at once."""
+    def next_number(self, day: date, count: int = 1) -> int:
+        """The first of the day's next `count` incident numbers, committed at once."""
         with self._connected() as connection:
-            return next_number_in(connection, day)
+            return next_number_in(connection, day, count)
 
     def remember_words(self, words: list[str]) -> None:
         """Add `words` to the search word list, committed at once.

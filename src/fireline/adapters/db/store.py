@@ -50,10 +50,10 @@ _INCIDENT_COLUMNS = [incidents.c[name] for name in INCIDENT_FIELDS]
 _SELECT_INCIDENT = select(*_INCIDENT_COLUMNS).where(incidents.c.id == bindparam("id"))
 _SEARCH_VECTOR = func.array_to_tsvector(bindparam("search_words", type_=ARRAY(Text)))
 _INSERT_INCIDENT = {
-    "sqlite": insert(incidents).returning(incidents.c.pk),
+    "sqlite": insert(incidents).returning(incidents.c.pk, sort_by_parameter_order=True),
     "postgresql": insert(incidents_pg)
     .values(search_vector=_SEARCH_VECTOR)
-    .returning(incidents_pg.c.pk),
+    .returning(incidents_pg.c.pk, sort_by_parameter_order=True),
 }
 _UPDATE_INCIDENT = {
     "sqlite": update(incidents)
@@ -95,16 +95,33 @@ class SqlStore(CatalogStore):
 
     # -- incidents -------------------------------------------------------------------
 
-    def next_incident_sequence(self, day: date) -> int:
+    def next_incident_sequence(self, day: date, count: int = 1) -> int:
         if self._shared is not None:
-            return self._shared.next_number(day)
-        return next_number_in(self._connection, day)
+            return self._shared.next_number(day, count)
+        return next_number_in(self._connection, day, count)
 
     def add_incident(self, incident: Incident) -> None:
-        row = self._incident_row(incident)
-        pk = self._connection.execute(_INSERT_INCIDENT[self._dialect], row).scalar_one()
-        self._link_services(pk, incident)
-        self._remember_words(incident)
+        self.add_incidents([incident])
+
+    def add_incidents(self, batch: Sequence[Incident]) -> None:
+        """Insert several incidents with one statement per table, whatever their number."""
+        if not batch:
+            return
+        rows = [self._incident_row(incident) for incident in batch]
+        stmt = _INSERT_INCIDENT[self._dialect]
+        if len(rows) == 1:
+            pks = [self._connection.execute(stmt, rows[0]).scalar_one()]
+        else:
+            # One multi-row INSERT … RETURNING, its rows in the order of `batch`.
+            pks = [row[0] for row in self._connection.execute(stmt, rows)]
+        links = [
+            {"incident_pk": pk, "service": name}
+            for pk, incident in zip(pks, batch, strict=True)
+            for name in incident.services
+        ]
+        if links:
+            self._connection.execute(_INSERT_LINK, links)
+        self._remember_words(batch)
 
     def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
         """The incident, or None. `for_update` locks its row on PostgreSQL; on SQLite the
@@ -122,7 +139,7 @@ class SqlStore(CatalogStore):
         # Rewriting the links is two cheap statements and saves reading the old ones.
         self._connection.execute(_DELETE_LINKS, {"incident_pk": pk})
         self._link_services(pk, incident)
-        self._remember_words(incident)
+        self._remember_words([incident])
 
     def list_incidents(self, query: IncidentQuery) -> list[Incident]:
         plan = Plan()
@@ -187,8 +204,10 @@ class SqlStore(CatalogStore):
     # -- timeline --------------------------------------------------------------------
 
     def append_events(self, incident_id: str, events: Sequence[TimelineEvent]) -> None:
-        if not events:
-            return
+        self.append_timelines([(incident_id, events)])
+
+    def append_timelines(self, entries: Sequence[tuple[str, Sequence[TimelineEvent]]]) -> None:
+        """Append the events of several incidents with one statement."""
         rows = [
             {
                 "incident_id": incident_id,
@@ -201,9 +220,11 @@ class SqlStore(CatalogStore):
                 "after_value": json.dumps(e.after),
                 "note": e.note,
             }
+            for incident_id, events in entries
             for e in events
         ]
-        self._connection.execute(_INSERT_EVENT, rows)
+        if rows:
+            self._connection.execute(_INSERT_EVENT, rows)
 
     def list_timeline(self, incident_id: str) -> list[RecordedEvent]:
         stmt = (
@@ -280,13 +301,16 @@ class SqlStore(CatalogStore):
             row["search_words"] = split_words(f"{incident.title} {incident.description}")
         return row
 
-    def _remember_words(self, incident: Incident) -> None:
-        text = f"{incident.title} {incident.description}"
-        if self._dialect == "postgresql":
-            words = split_words(text)  # exactly the lexemes of its search_vector
-        else:
-            # Every word FTS5 indexes, long ones cut (expansion then leaves them to FTS5).
-            words = list(dict.fromkeys(word[:MAX_WORD] for word in all_words(text)))
+    def _remember_words(self, batch: Sequence[Incident]) -> None:
+        words: list[str] = []
+        for incident in batch:
+            text = f"{incident.title} {incident.description}"
+            if self._dialect == "postgresql":
+                words += split_words(text)  # exactly the lexemes of its search_vector
+            else:
+                # Every word FTS5 indexes, long ones cut (expansion then leaves them to FTS5).
+                words += [word[:MAX_WORD] for word in all_words(text)]
+        words = list(dict.fromkeys(words))
         if not words:
             return
         if self._shared is not None:

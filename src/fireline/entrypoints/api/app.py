@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from fireline import __version__
 from fireline.bootstrap import Context, build_context
 from fireline.entrypoints.api import catalog, incidents, response
+from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
 from fireline.entrypoints.api.problems import install_problem_handlers
+from fireline.services import incidents as incidents_service
 from fireline.settings import load_settings
 
 
@@ -39,6 +41,11 @@ def create_app(context: Context) -> FastAPI:
         description="Incident management that runs your handbook. Errors are RFC 9457 problems.",
     )
     app.state.context = context
+    app.state.batcher = DeclarationBatcher(
+        lambda requests: incidents_service.declare_incidents(
+            context.database, context.policies, requests
+        )
+    )
     install_problem_handlers(app)
     app.include_router(incidents.router)
     app.include_router(response.router)

@@ -6,11 +6,13 @@ import hashlib
 import json
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
+from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
 from fireline.entrypoints.api.deps import ActorDep, ContextDep
 from fireline.entrypoints.api.filters import build_query, check_parameters
@@ -61,8 +63,9 @@ def incident_out_pinned(context: ContextDep, incident: Incident) -> IncidentOut:
 
 
 @router.post("", status_code=201, response_model=IncidentOut)
-def declare(
+async def declare(
     body: IncidentIn,
+    request: Request,
     context: ContextDep,
     actor: ActorDep,
     response: Response,
@@ -87,19 +90,27 @@ def declare(
         detected_at=body.detected_at,
         reported_at=body.reported_at,
     )
-    idempotency = None
-    if idempotency_key is not None:
+    if idempotency_key is None:
+        batcher: DeclarationBatcher = request.app.state.batcher
+        incident = await batcher.declare(draft, context.clock())
+    else:
         # The caller is part of the request: another person's retry with the same key and
         # body must not be handed this person's incident.
         digest = hashlib.sha256(f"{actor}\n{body.model_dump_json()}".encode()).hexdigest()
-        idempotency = IdempotencyRequest(idempotency_key, digest)
-    declared = incidents.declare_incident(
-        context.database, context.policies, draft, now=context.clock(), idempotency=idempotency
-    )
-    if declared.is_replay:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"{router.prefix}/{declared.incident.id}"
-    return incident_out_pinned(context, declared.incident)
+        declared = await to_thread.run_sync(
+            lambda: incidents.declare_incident(
+                context.database,
+                context.policies,
+                draft,
+                now=context.clock(),
+                idempotency=IdempotencyRequest(idempotency_key, digest),
+            )
+        )
+        if declared.is_replay:
+            response.headers["Idempotent-Replayed"] = "true"
+        incident = declared.incident
+    response.headers["Location"] = f"{router.prefix}/{incident.id}"
+    return incident_out_pinned(context, incident)
 
 
 @router.get("", response_model=IncidentPage)

@@ -1,0 +1,103 @@
+"""Declarations written together: each gets its own answer, refused ones write nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from fireline.adapters.db.database import SqlDatabase
+from fireline.adapters.policy_file import load_preset
+from fireline.bootstrap import Context
+from fireline.domain.errors import FirelineError, UnknownName
+from fireline.domain.incident import Draft, Incident
+from fireline.entrypoints.api.app import create_app
+from fireline.entrypoints.api.batching import DeclarationBatcher
+from fireline.services.incidents import declare_incidents
+from fireline.services.policies import PolicyBook
+
+NOW = datetime(2026, 11, 25, 23, 59, tzinfo=UTC)
+
+
+def policies() -> PolicyBook:
+    policy = load_preset("default").policy
+    return PolicyBook(1, policy, lambda version: policy)
+
+
+def draft(title: str, **overrides: object) -> Draft:
+    fields: dict[str, object] = {"title": title, "type": "data", "reporter": "ana"}
+    fields.update(overrides)
+    return Draft(**fields)  # type: ignore[arg-type]
+
+
+def test_a_batch_answers_each_draft_and_refused_ones_take_no_number(
+    database: SqlDatabase,
+) -> None:
+    results = declare_incidents(
+        database,
+        policies(),
+        [
+            (draft("first"), NOW),
+            (draft("bad type", type="outage"), NOW),
+            (draft("second"), NOW + timedelta(seconds=1)),
+            (draft("after midnight"), NOW + timedelta(minutes=2)),
+            (draft("", severity=1), NOW),
+        ],
+    )
+    kinds = [type(result).__name__ for result in results]
+    assert kinds == ["Incident", "UnknownName", "Incident", "Incident", "InvalidInput"]
+    declared = [r for r in results if isinstance(r, Incident)]
+    assert [i.id for i in declared] == [
+        "INC-2026-1125-001",
+        "INC-2026-1125-002",
+        "INC-2026-1126-001",
+    ]
+    assert isinstance(results[1], UnknownName)
+    with database.transaction(write=False) as store:
+        assert store.count_incidents() == 3
+        assert store.count_events() == 6
+        assert [e.event.kind for e in store.list_timeline("INC-2026-1126-001")] == [
+            "declared",
+            "severity_decided",
+        ]
+
+
+def test_many_requests_at_once_are_each_answered_with_their_own_incident(
+    context: Context,
+) -> None:
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(context))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fireline") as client:
+            bodies = [
+                {"title": f"Outage {n}", "type": "data" if n % 7 else "outage"} for n in range(60)
+            ]
+            return await asyncio.gather(
+                *(client.post("/api/v1/incidents", json=body) for body in bodies)
+            )
+
+    responses = asyncio.run(run())
+    statuses = [response.status_code for response in responses]
+    assert statuses == [422 if n % 7 == 0 else 201 for n in range(60)]
+    created = [r.json() for r in responses if r.status_code == 201]
+    assert all(
+        r["title"] == f"Outage {n}"
+        for n, r in zip((n for n in range(60) if n % 7), created, strict=True)
+    )
+    assert len({r["id"] for r in created}) == len(created)
+    with context.database.transaction(write=False) as store:
+        assert store.count_incidents() == len(created)
+
+
+def test_a_batch_that_fails_as_a_whole_fails_every_request_in_it() -> None:
+    def broken(requests: object) -> list[Incident | FirelineError]:
+        raise RuntimeError("database went away")
+
+    async def run() -> list[BaseException | Incident]:
+        batcher = DeclarationBatcher(broken)  # type: ignore[arg-type]
+        return await asyncio.gather(
+            *(batcher.declare(draft(f"d{n}"), NOW) for n in range(3)), return_exceptions=True
+        )
+
+    results = asyncio.run(run())
+    assert [str(result) for result in results] == ["database went away"] * 3
