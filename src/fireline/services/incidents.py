@@ -81,26 +81,15 @@ def _declare(
     now: datetime,
     idempotency: IdempotencyRequest | None,
 ) -> Incident:
-    policy = policies.current
-    incident, events = rules.declare_incident(
-        draft,
-        incident_id=rules.PENDING_ID,
-        policy=policy,
-        policy_version=policies.current_version,
-        service_tiers=store.service_tiers(draft.services),
-        now=now,
-    )
-    # Only a draft that passed every check takes a number.
-    day = declaration_day(now, policy.time_zone)
-    incident = replace(incident, id=format_incident_id(day, store.next_incident_sequence(day)))
+    (result,) = _declare_all(store, policies, [(draft, now)])
+    if isinstance(result, FirelineError):
+        raise result
     if idempotency is not None:
         store.remember_idempotency_key(
-            IdempotencyRecord(idempotency.key, idempotency.request_hash, incident.id, now),
+            IdempotencyRecord(idempotency.key, idempotency.request_hash, result.id, now),
             expired_before=now - IDEMPOTENCY_WINDOW,
         )
-    store.add_incident(incident)
-    store.append_events(incident.id, events)
-    return incident
+    return result
 
 
 def declare_incidents(
@@ -112,43 +101,49 @@ def declare_incidents(
     that draft (refused drafts take no number and write nothing). One transaction for many
     declarations is what lets a busy server keep up: its cost is paid once per batch.
     """
+    with database.transaction() as store:
+        return _declare_all(store, policies, requests)
+
+
+def _declare_all(
+    store: Store, policies: PolicyBook, requests: Sequence[tuple[Draft, datetime]]
+) -> list[Incident | FirelineError]:
+    """Check every draft, number those that pass, and store them with their first events."""
     policy = policies.current
+    service_tiers = store.service_tiers(
+        sorted({n for draft, _ in requests for n in draft.services})
+    )
     results: list[Incident | FirelineError] = []
     accepted: list[tuple[int, Incident, list[TimelineEvent]]] = []
-    with database.transaction() as store:
-        names = sorted({name for draft, _ in requests for name in draft.services})
-        service_tiers = store.service_tiers(names)
-        for position, (draft, now) in enumerate(requests):
-            try:
-                incident, events = rules.declare_incident(
-                    draft,
-                    incident_id=rules.PENDING_ID,
-                    policy=policy,
-                    policy_version=policies.current_version,
-                    service_tiers=service_tiers,
-                    now=now,
-                )
-            except FirelineError as refusal:
-                results.append(refusal)
-                continue
-            results.append(incident)
-            accepted.append((position, incident, events))
-        # Numbers are taken per declaration day, in the order the requests arrived.
-        by_day: dict[date, list[int]] = {}
-        for index, (_, incident, _) in enumerate(accepted):
-            by_day.setdefault(declaration_day(incident.declared_at, policy.time_zone), []).append(
-                index
+    for position, (draft, now) in enumerate(requests):
+        try:
+            incident, events = rules.declare_incident(
+                draft,
+                incident_id=rules.PENDING_ID,
+                policy=policy,
+                policy_version=policies.current_version,
+                service_tiers=service_tiers,
+                now=now,
             )
-        numbered = list(accepted)
-        for day, indexes in by_day.items():
-            first = store.next_incident_sequence(day, len(indexes))
-            for offset, index in enumerate(indexes):
-                position, incident, events = numbered[index]
-                incident = replace(incident, id=format_incident_id(day, first + offset))
-                numbered[index] = (position, incident, events)
-                results[position] = incident
-        store.add_incidents([incident for _, incident, _ in numbered])
-        store.append_timelines([(incident.id, events) for _, incident, events in numbered])
+        except FirelineError as refusal:
+            results.append(refusal)
+            continue
+        results.append(incident)
+        accepted.append((position, incident, events))
+    # Only drafts that passed every check take numbers: per declaration day, in the order
+    # the requests arrived.
+    days: dict[date, list[int]] = {}
+    for index, (_, incident, _) in enumerate(accepted):
+        days.setdefault(declaration_day(incident.declared_at, policy.time_zone), []).append(index)
+    for day, indexes in days.items():
+        first = store.next_incident_sequence(day, len(indexes))
+        for offset, index in enumerate(indexes):
+            position, incident, events = accepted[index]
+            numbered = replace(incident, id=format_incident_id(day, first + offset))
+            accepted[index] = (position, numbered, events)
+            results[position] = numbered
+    store.add_incidents([incident for _, incident, _ in accepted])
+    store.append_timelines([(incident.id, events) for _, incident, events in accepted])
     return results
 
 

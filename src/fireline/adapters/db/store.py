@@ -9,7 +9,7 @@ table (sequence, incident, its services, its events), whatever the number of row
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -115,13 +115,7 @@ class SqlStore(CatalogStore):
         else:
             # One multi-row INSERT … RETURNING, its rows in the order of `batch`.
             pks = [row[0] for row in self._connection.execute(stmt, rows)]
-        links = [
-            {"incident_pk": pk, "service": name}
-            for pk, incident in zip(pks, batch, strict=True)
-            for name in incident.services
-        ]
-        if links:
-            self._connection.execute(_INSERT_LINK, links)
+        self._link_services(zip(pks, batch, strict=True))
         self._remember_words(batch)
 
     def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
@@ -139,7 +133,7 @@ class SqlStore(CatalogStore):
         pk = self._connection.execute(_UPDATE_INCIDENT[self._dialect], row).scalar_one()
         # Rewriting the links is two cheap statements and saves reading the old ones.
         self._connection.execute(_DELETE_LINKS, {"incident_pk": pk})
-        self._link_services(pk, incident)
+        self._link_services([(pk, incident)])
         self._remember_words([incident])
 
     def list_incidents(self, query: IncidentQuery) -> list[Incident]:
@@ -330,9 +324,13 @@ class SqlStore(CatalogStore):
         else:
             remember_words_in(self._connection, words)
 
-    def _link_services(self, pk: int, incident: Incident) -> None:
-        if incident.services:
-            rows = [{"incident_pk": pk, "service": name} for name in incident.services]
+    def _link_services(self, stored: Iterable[tuple[int, Incident]]) -> None:
+        rows = [
+            {"incident_pk": pk, "service": name}
+            for pk, incident in stored
+            for name in incident.services
+        ]
+        if rows:
             self._connection.execute(_INSERT_LINK, rows)
 
 
