@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fireline.adapters.db import SqlDatabase, create_database_engine, upgrade_database
+from fireline.adapters.passwords import Argon2Hasher
 from fireline.adapters.policy_file import (
     LoadedPolicy,
     load_policy_file,
@@ -19,6 +20,7 @@ from fireline.adapters.policy_file import (
     parse_document,
 )
 from fireline.domain.policy import Policy
+from fireline.services.access_ports import PasswordHasher
 from fireline.services.catalog import sync_policy_services
 from fireline.services.policies import PolicyBook
 from fireline.settings import Settings
@@ -40,8 +42,10 @@ class Context:
     policies: PolicyBook
     loaded_policy: LoadedPolicy
     secret: bytes
-    """Signs cursors; FIRELINE_SECRET_KEY, else a random one kept in the database."""
+    """Signs cursors and CSRF tokens; FIRELINE_SECRET_KEY, else a random one kept in the
+    database."""
     clock: Clock
+    hasher: PasswordHasher
 
 
 def load_configured_policy(reference: str) -> LoadedPolicy:
@@ -60,7 +64,9 @@ def prepare_storage(settings: Settings) -> None:
     upgrade_database(settings.database_url)
 
 
-def build_context(settings: Settings, *, clock: Clock = system_clock) -> Context:
+def build_context(
+    settings: Settings, *, clock: Clock = system_clock, hasher: PasswordHasher | None = None
+) -> Context:
     """Open the database, record the configured policy as a version and sync its services.
 
     The schema must already be migrated (see `prepare_storage`).
@@ -91,4 +97,5 @@ def build_context(settings: Settings, *, clock: Clock = system_clock) -> Context
         loaded_policy=loaded,
         secret=secret,
         clock=clock,
+        hasher=hasher or Argon2Hasher(),
     )

@@ -30,6 +30,8 @@ class Settings:
     migrate_on_start: bool
     request_threads: int = 8
     """Requests whose database work may run at once, per server process."""
+    secure_cookies: bool | None = None
+    """Mark cookies Secure: always (True), never (False), or on HTTPS requests (None)."""
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -64,6 +66,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         migrate_on_start=_boolean(env, "FIRELINE_MIGRATE_ON_START", default=True),
         request_threads=_integer(env, "FIRELINE_REQUEST_THREADS", default=8, low=1, high=256),
+        secure_cookies=(
+            _boolean(env, "FIRELINE_SECURE_COOKIES", default=False)
+            if env.get("FIRELINE_SECURE_COOKIES")
+            else None
+        ),
     )
 
 

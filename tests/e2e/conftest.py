@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -22,10 +22,39 @@ class Server:
     url: str
     env: dict[str, str]
     log: Path
+    tokens: dict[str, str] = field(default_factory=dict)
 
-    def cli(self, *args: str, user: str = "ana") -> subprocess.CompletedProcess[str]:
-        """Run `fireline ARGS` against this server, as `user`."""
-        env = {**self.env, "FIRELINE_URL": self.url, "FIRELINE_USER": user, "COLUMNS": "200"}
+    def local(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `fireline ARGS` on the server's machine (its database; no token)."""
+        return subprocess.run(
+            [sys.executable, "-m", "fireline", *args],
+            env={**self.env, "COLUMNS": "200"},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def token(self, user: str) -> str:
+        """An admin-scope token of `user`, made once with `fireline token create`."""
+        if user not in self.tokens:
+            made = self.local("token", "create", "--user", user, "--scope", "admin")
+            assert made.returncode == 0, made.stderr
+            self.tokens[user] = made.stdout.strip()
+        return self.tokens[user]
+
+    def headers(self, user: str = "alex") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    def cli(self, *args: str, user: str = "alex") -> subprocess.CompletedProcess[str]:
+        """Run `fireline ARGS` against this server over HTTP, with `user`'s token."""
+        env = {
+            **self.env,
+            "FIRELINE_URL": self.url,
+            "FIRELINE_TOKEN": self.token(user),
+            "COLUMNS": "200",
+        }
         return subprocess.run(
             [sys.executable, "-m", "fireline", *args],
             env=env,
@@ -86,3 +115,9 @@ def start_server(env: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Se
 @pytest.fixture
 def demo_server(tmp_path: Path, database_url: str) -> Iterator[Server]:
     yield from start_server(base_env(tmp_path, database_url), tmp_path, "--demo")
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    """A server on an empty database: no people, no incidents."""
+    yield from start_server(base_env(tmp_path, database_url), tmp_path)

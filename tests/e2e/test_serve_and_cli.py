@@ -17,13 +17,19 @@ ID_FORMAT = re.compile(r"^INC-\d{4}-\d{4}-\d{3,}$")
 
 def test_the_demo_server_has_a_believable_organisation(demo_server: Server) -> None:
     assert "demo mode: added a demo organisation" in demo_server.log.read_text()
-    page = httpx.get(f"{demo_server.url}/api/v1/incidents", params={"limit": 200}).json()
+    page = httpx.get(
+        f"{demo_server.url}/api/v1/incidents",
+        params={"limit": 200},
+        headers=demo_server.headers("admin"),
+    ).json()
     incidents = page["items"]
     assert len(incidents) == 12
     assert {i["severity"] for i in incidents} == {1, 2, 3, 4}
     assert len({i["status"] for i in incidents}) >= 5
     assert len({i["type"] for i in incidents}) >= 5
-    services = httpx.get(f"{demo_server.url}/api/v1/services").json()["items"]
+    services = httpx.get(
+        f"{demo_server.url}/api/v1/services", headers=demo_server.headers()
+    ).json()["items"]
     assert {s["criticality"] for s in services} >= {"mission_critical", "administrative"}
 
 
@@ -39,7 +45,7 @@ def test_declare_by_http_and_cli_then_list_filter_search_and_read_the_timeline(
             "impact": "high",
             "urgency": "high",
         },
-        headers={"X-Fireline-User": "ana"},
+        headers=demo_server.headers(),
     )
     assert by_http.status_code == 201
     http_id = by_http.json()["id"]
@@ -122,7 +128,7 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     env = base_env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
     result = subprocess.run(
         [sys.executable, "-m", "fireline", "incident", "list"],
-        env={**env, "FIRELINE_URL": "http://127.0.0.1:9"},
+        env={**env, "FIRELINE_URL": "http://127.0.0.1:9", "FIRELINE_TOKEN": "flt_unused"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -187,8 +193,12 @@ def test_the_cli_prints_server_text_as_written_never_as_markup(demo_server: Serv
     title = "Disk [/data] full [bold]now[/bold] \x1b[31mred"
     created = httpx.post(
         f"{demo_server.url}/api/v1/incidents",
-        json={"title": title, "type": "infrastructure"},
-        headers={"X-Fireline-User": "[link=https://evil.example]ana[/link]"},
+        json={
+            "title": title,
+            "type": "infrastructure",
+            "reporter": "[link=https://evil.example]ana[/link]",
+        },
+        headers=demo_server.headers(),
     )
     assert created.status_code == 201
     incident_id = created.json()["id"]

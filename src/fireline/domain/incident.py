@@ -28,6 +28,7 @@ from fireline.domain.classification import (
 from fireline.domain.errors import InvalidInput, UnknownName
 from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Policy
+from fireline.domain.restriction import restriction_event
 from fireline.domain.timeline import JsonValue, TimelineEvent
 
 
@@ -63,6 +64,7 @@ class Incident:
     identified_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    is_restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Draft:
     labels: tuple[str, ...] = ()
     detected_at: datetime | None = None
     reported_at: datetime | None = None
+    is_restricted: bool = False
+    """Restrict from the start; the policy's restricted types are restricted regardless."""
 
 
 PENDING_ID = ""
@@ -164,6 +168,7 @@ def declare_incident(
         declared_at=now,
         reported_at=reported_at,
         detected_at=draft.detected_at,
+        is_restricted=draft.is_restricted or draft.type in policy.access.restricted_types,
     )
     events = [
         TimelineEvent(
@@ -187,6 +192,9 @@ def declare_incident(
             note=decision.decided_by,
         ),
     ]
+    if incident.is_restricted:
+        why = "on request" if draft.is_restricted else f"{draft.type} incidents are restricted"
+        events.append(restriction_event(True, actor=draft.reporter, now=now, why=why))
     return incident, events
 
 
@@ -212,7 +220,14 @@ def update_incident(
     check_closed(incident, "edit")
     edited = _apply_edits(incident, changes, policy, service_tiers)
     edited, events = _settle_severity(incident, edited, changes, reason, policy, actor, now)
-    return edited, events + _field_events(incident, edited, changes, reason, actor, now)
+    events += _field_events(incident, edited, changes, reason, actor, now)
+    if edited.type in policy.access.restricted_types and not edited.is_restricted:
+        # Becoming a security incident hides it at once; opening it up again is a person's
+        # explicit decision (see fireline.domain.restriction).
+        edited = replace(edited, is_restricted=True)
+        why = f"{edited.type} incidents are restricted"
+        events.append(restriction_event(True, actor=actor, now=now, why=why))
+    return edited, events
 
 
 def _apply_edits(

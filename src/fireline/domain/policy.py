@@ -149,6 +149,18 @@ class ReviewRule:
 
 
 @dataclass(frozen=True)
+class AccessRules:
+    """Which incidents are restricted from declaration on, and who sees restricted ones.
+
+    A restricted incident is visible only to `security_team`, admins, its reporter and the
+    people added to it by name (see `fireline.domain.access.can_see`).
+    """
+
+    restricted_types: tuple[str, ...] = ()
+    security_team: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """A validated policy. Lookups by name live here so every layer asks the same questions."""
 
@@ -167,6 +179,7 @@ class Policy:
     support_tiers: tuple[SupportTier, ...]
     closure_checklist: tuple[ChecklistItem, ...] = ()
     review_rules: tuple[ReviewRule, ...] = ()
+    access: AccessRules = AccessRules()
     _tiers_by_name: Mapping[str, CriticalityTier] = field(
         init=False, repr=False, compare=False, hash=False
     )

@@ -14,7 +14,8 @@ class TimelineEvent:
 
     `kind` is one of: ``declared``, ``severity_decided``, ``field_changed``,
     ``severity_changed``, ``status_changed``, ``acknowledged``, ``role_assigned``,
-    ``role_released``, ``comment``.
+    ``role_released``, ``comment``, ``restriction_changed``, ``access_granted``,
+    ``access_revoked``.
     """
 
     kind: str

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fireline.domain.access import AccessRole, Visibility
+from fireline.domain.errors import Conflict
 from fireline.domain.incident import Draft
 from fireline.domain.lifecycle import Status
+from fireline.domain.people import Team, User
 from fireline.domain.policy import Service
-from fireline.services import catalog, incidents
+from fireline.services import catalog, incidents, people
+from fireline.services.access_ports import PasswordHasher
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database
 
@@ -22,6 +27,42 @@ DEMO_SERVICES = (
     Service("wiki", "administrative", "it", False, "Internal documentation"),
     Service("expenses", "administrative", "finance", False, "Expense claims"),
 )
+
+
+DEMO_PEOPLE = (
+    User("admin", "admin@demo.fireline.invalid", AccessRole.ADMIN, "Ada Admin"),
+    User("alex", "alex@demo.fireline.invalid", AccessRole.INCIDENT_MANAGER, "Alex Kim"),
+    User("sam", "sam@demo.fireline.invalid", AccessRole.RESPONDER, "Sam Okafor"),
+    User("omar", "omar@demo.fireline.invalid", AccessRole.RESPONDER, "Omar Haddad"),
+    User("priya", "priya@demo.fireline.invalid", AccessRole.REPORTER, "Priya Nair"),
+    User("dana", "dana@demo.fireline.invalid", AccessRole.VIEWER, "Dana Weiss"),
+)
+"""One person per access role (omar is also in the security team); docs/permissions.md."""
+DEMO_TEAMS = {"security": ("omar",), "payments": ("sam", "alex")}
+
+
+def demo_password(name: str) -> str:
+    """The documented demo password of a demo person: never use demo mode in production."""
+    return f"demo-password-{name}"
+
+
+def seed_demo_people(database: Database, hasher: PasswordHasher, *, now: datetime) -> list[str]:
+    """Add the demo people and teams that do not exist yet; returns the names added."""
+    added = []
+    for user in DEMO_PEOPLE:
+        try:
+            people.create_user(
+                database, hasher, user, password=demo_password(user.name), actor="demo", now=now
+            )
+        except Conflict:
+            continue
+        added.append(user.name)
+    for team, members in DEMO_TEAMS.items():
+        with contextlib.suppress(Conflict):
+            people.create_team(database, Team(team, f"demo {team} team"), actor="demo", now=now)
+        for member in members:
+            people.set_team_member(database, team, member, member=True, actor="demo", now=now)
+    return added
 
 
 @dataclass(frozen=True)
@@ -181,10 +222,11 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
         )
         declared = incidents.declare_incident(database, policies, draft, now=at)
         step_at = at
+        alex = Visibility("alex", sees_open=True, sees_restricted=True)
         for status in demo.path:
             step_at += timedelta(minutes=7)
             incidents.change_status(
-                database, declared.incident.id, status, actor="alex", now=step_at, note=None
+                database, declared.incident.id, status, viewer=alex, now=step_at, note=None
             )
         if demo.commander and "incident_commander" in policy.role_names:
             incidents.assign_role(
@@ -193,7 +235,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 declared.incident.id,
                 role="incident_commander",
                 person=demo.commander,
-                actor="alex",
+                viewer=alex,
                 now=step_at + timedelta(minutes=1),
             )
         if demo.comment:
@@ -201,7 +243,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 database,
                 declared.incident.id,
                 body=demo.comment,
-                actor="alex",
+                viewer=alex,
                 now=step_at + timedelta(minutes=1),
             )
     return True

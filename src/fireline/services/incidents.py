@@ -1,4 +1,9 @@
-"""Use cases for incidents: declare, read, list, change, acknowledge, comment, assign roles."""
+"""Use cases for incidents: declare, read, list, change, acknowledge, comment, assign roles.
+
+Every use case on an existing incident takes the `viewer`'s `Visibility`, and an incident
+they may not see raises NotFound exactly as a missing one does (see `load_visible`). The
+viewer is also the actor the timeline records.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from fireline.domain import incident as rules
 from fireline.domain import response
+from fireline.domain.access import Visibility, can_see
 from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
@@ -161,10 +167,10 @@ def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Inc
     return incident
 
 
-def get_incident(database: Database, incident_id: str) -> Incident:
-    """The incident; NotFound when there is none with that ID."""
+def get_incident(database: Database, incident_id: str, viewer: Visibility) -> Incident:
+    """The incident; NotFound when there is none with that ID that the viewer may see."""
     with database.transaction(write=False) as store:
-        return _load(store, incident_id)
+        return load_visible(store, incident_id, viewer)
 
 
 def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
@@ -180,17 +186,19 @@ def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
         return store.list_incidents(query)
 
 
-def get_timeline(database: Database, incident_id: str) -> list[RecordedEvent]:
+def get_timeline(database: Database, incident_id: str, viewer: Visibility) -> list[RecordedEvent]:
     """Every timeline event of the incident, oldest first; NotFound for an unknown incident."""
     with database.transaction(write=False) as store:
-        _load(store, incident_id)
+        load_visible(store, incident_id, viewer)
         return store.list_timeline(incident_id)
 
 
-def get_roles(database: Database, incident_id: str) -> tuple[dict[str, str], list[RoleAssignment]]:
+def get_roles(
+    database: Database, incident_id: str, viewer: Visibility
+) -> tuple[dict[str, str], list[RoleAssignment]]:
     """Current role holders and the full assignment history of the incident."""
     with database.transaction(write=False) as store:
-        _load(store, incident_id)
+        load_visible(store, incident_id, viewer)
         return store.role_holders(incident_id), store.role_history(incident_id)
 
 
@@ -201,12 +209,13 @@ def update_incident(
     changes: Mapping[str, object],
     *,
     reason: str | None,
-    actor: str,
+    viewer: Visibility,
     now: datetime,
 ) -> Incident:
     """Change fields; classification is re-derived under the incident's own policy version."""
     with database.transaction() as store:
-        incident = _load(store, incident_id, for_update=True)
+        incident = load_visible(store, incident_id, viewer, for_update=True)
+        actor = viewer.user
         services = changes.get("services", incident.services)
         names = [str(name) for name in services] if isinstance(services, list | tuple) else []
         updated, events = rules.update_incident(
@@ -229,13 +238,14 @@ def change_status(
     incident_id: str,
     target: Status,
     *,
-    actor: str,
+    viewer: Visibility,
     now: datetime,
     note: str | None,
 ) -> Incident:
     """Move the incident along its lifecycle; IllegalTransition names the allowed moves."""
     with database.transaction() as store:
-        incident = _load(store, incident_id, for_update=True)
+        incident = load_visible(store, incident_id, viewer, for_update=True)
+        actor = viewer.user
         updated, events = response.change_status(incident, target, actor=actor, now=now, note=note)
         store.save_incident(updated)
         store.append_events(incident_id, events)
@@ -243,11 +253,12 @@ def change_status(
 
 
 def acknowledge_incident(
-    database: Database, incident_id: str, *, actor: str, now: datetime
+    database: Database, incident_id: str, *, viewer: Visibility, now: datetime
 ) -> Incident:
     """Record that `actor` took the incident on; Conflict when that is no longer possible."""
     with database.transaction() as store:
-        incident = _load(store, incident_id, for_update=True)
+        incident = load_visible(store, incident_id, viewer, for_update=True)
+        actor = viewer.user
         updated, events = response.acknowledge_incident(incident, actor=actor, now=now)
         store.save_incident(updated)
         store.append_events(incident_id, events)
@@ -255,11 +266,12 @@ def acknowledge_incident(
 
 
 def comment_on_incident(
-    database: Database, incident_id: str, *, body: str, actor: str, now: datetime
+    database: Database, incident_id: str, *, body: str, viewer: Visibility, now: datetime
 ) -> RecordedEvent:
     """Add a comment to the timeline and return it as stored."""
     with database.transaction() as store:
-        incident = _load(store, incident_id, for_update=True)
+        incident = load_visible(store, incident_id, viewer, for_update=True)
+        actor = viewer.user
         event = response.comment_on(incident, body=body, actor=actor, now=now)
         store.append_events(incident_id, [event])
         return store.list_timeline(incident_id)[-1]
@@ -272,12 +284,13 @@ def assign_role(
     *,
     role: str,
     person: str | None,
-    actor: str,
+    viewer: Visibility,
     now: datetime,
 ) -> tuple[dict[str, str], list[RoleAssignment]]:
     """Hand `role` to `person` (None releases it); returns holders and history afterwards."""
     with database.transaction() as store:
-        incident = _load(store, incident_id, for_update=True)
+        incident = load_visible(store, incident_id, viewer, for_update=True)
+        actor = viewer.user
         policy = policies.get(incident.policy_version)
         holder = store.role_holders(incident_id).get(role)
         if person is None:
@@ -298,6 +311,23 @@ def assign_role(
             store.set_role_holder(incident_id, role, person, now)
             store.append_events(incident_id, events)
         return store.role_holders(incident_id), store.role_history(incident_id)
+
+
+def load_visible(
+    store: Store, incident_id: str, viewer: Visibility, *, for_update: bool = False
+) -> Incident:
+    """The incident if `viewer` may see it; otherwise NotFound, worded as for a missing one."""
+    incident = _load(store, incident_id, for_update=for_update)
+    if viewer.sees_everything or can_see(
+        viewer,
+        is_restricted=incident.is_restricted,
+        reporter=incident.reporter,
+        is_granted=False,
+    ):
+        return incident
+    if store.has_access(incident_id, viewer.user):
+        return incident
+    raise NotFound(f"no incident {incident_id!r}")
 
 
 def _load(store: Store, incident_id: str, *, for_update: bool = False) -> Incident:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from fireline.domain.access import Visibility
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Service
 from fireline.domain.timeline import TimelineEvent
+from fireline.services.access_ports import AccessStore
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class IncidentQuery:
     oldest_first: bool = False
     after: Position | None = None
     limit: int = 50
+    visible_to: Visibility | None = None
+    """Only incidents this viewer may see (None: all, for the system's own use)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class DuplicateKey(Exception):
     """A unique name or key is already taken (a service name, an idempotency key)."""
 
 
-class Store(Protocol):
+class Store(AccessStore, Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date, count: int = 1) -> int:

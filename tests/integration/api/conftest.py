@@ -7,11 +7,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from fireline.adapters.passwords import Argon2Hasher
 from fireline.bootstrap import Context, build_context
+from fireline.domain.access import AccessRole, Scope, Viewer
+from fireline.domain.people import User
 from fireline.entrypoints.api.app import create_app
+from fireline.services import people
 from fireline.settings import Settings
+
+CHEAP_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
+"""Real argon2id with small parameters: the API tests sign in often. Tests about the cost
+itself (login timing) use the production parameters."""
 
 
 class FakeClock:
@@ -50,14 +59,58 @@ def context(
         log_level="info",
         migrate_on_start=False,
     )
-    context = build_context(settings, clock=clock)
+    context = build_context(settings, clock=clock, hasher=CHEAP_HASHER)
     yield context
     context.database.dispose()
 
 
+def add_person(
+    context: Context,
+    name: str,
+    role: AccessRole,
+    *,
+    scope: Scope = Scope.ADMIN,
+    teams: tuple[str, ...] = (),
+    password: str | None = None,
+) -> str:
+    """Create a person (and their teams) straight through the services; returns a token."""
+    now = context.clock()
+    user = User(name, f"{name}@example.test", role)
+    people.create_user(
+        context.database, context.hasher, user, password=password, actor="test", now=now
+    )
+    for team in teams:
+        if team not in {t.name for t, _ in people.list_teams(context.database)}:
+            from fireline.domain.people import Team
+
+            people.create_team(context.database, Team(team), actor="test", now=now)
+        people.set_team_member(context.database, team, name, member=True, actor="test", now=now)
+    made = people.create_token(
+        context.database,
+        owner=name,
+        name="tests",
+        scope=scope,
+        expires_at=None,
+        creator=Viewer(name, role, frozenset(teams), Scope.ADMIN),
+        now=now,
+    )
+    return made.secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context), headers={"X-Fireline-User": "ana"}) as client:
+def app(context: Context) -> FastAPI:
+    return create_app(context)
+
+
+@pytest.fixture
+def client(context: Context, app: FastAPI) -> Iterator[TestClient]:
+    """The API as `ana`, an admin (who may do everything)."""
+    token = add_person(context, "ana", AccessRole.ADMIN)
+    with TestClient(app, headers=bearer(token)) as client:
         yield client
 
 

@@ -10,12 +10,14 @@ import httpx
 from fireline.adapters.db.database import SqlDatabase
 from fireline.adapters.policy_file import load_preset
 from fireline.bootstrap import Context
+from fireline.domain.access import AccessRole
 from fireline.domain.errors import FirelineError, UnknownName
 from fireline.domain.incident import Draft, Incident
 from fireline.entrypoints.api.app import create_app
 from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.services.incidents import declare_incidents
 from fireline.services.policies import PolicyBook
+from tests.integration.api.conftest import add_person, bearer
 
 NOW = datetime(2026, 11, 25, 23, 59, tzinfo=UTC)
 
@@ -68,7 +70,10 @@ def test_many_requests_at_once_are_each_answered_with_their_own_incident(
 ) -> None:
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=create_app(context))
-        async with httpx.AsyncClient(transport=transport, base_url="http://fireline") as client:
+        headers = bearer(add_person(context, "ana", AccessRole.REPORTER))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://fireline", headers=headers
+        ) as client:
             bodies = [
                 {"title": f"Outage {n}", "type": "data" if n % 7 else "outage"} for n in range(60)
             ]

@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Context
-from tests.integration.api.conftest import FakeClock
+from fireline.domain.access import AccessRole
+from tests.integration.api.conftest import FakeClock, add_person, bearer
 
 BODY = {"title": "Checkout is down", "type": "infrastructure"}
 
@@ -50,8 +51,7 @@ def test_another_persons_retry_with_the_same_key_is_not_handed_the_first_inciden
 ) -> None:
     headers = {"Idempotency-Key": "shared-key"}
     client.post("/api/v1/incidents", json=BODY, headers=headers)
-    other = client.post(
-        "/api/v1/incidents", json=BODY, headers={**headers, "X-Fireline-User": "bo"}
-    )
+    bo = bearer(add_person(context, "bo", AccessRole.RESPONDER))
+    other = client.post("/api/v1/incidents", json=BODY, headers={**headers, **bo})
     assert other.status_code == 409
     assert count(context) == 1

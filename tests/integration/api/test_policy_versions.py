@@ -32,7 +32,7 @@ def test_an_incident_under_an_older_policy_keeps_its_targets_and_can_still_chang
     )
     context = build_context(settings, clock=clock)
     try:
-        with TestClient(create_app(context), headers={"X-Fireline-User": "ana"}) as restarted:
+        with TestClient(create_app(context), headers=client.headers) as restarted:
             assert restarted.get("/api/v1/policy").json()["version"] == old["policy_version"] + 1
             new = declare(restarted, severity=2)
             assert new["resolution_target"]["seconds"] == 2 * 3600

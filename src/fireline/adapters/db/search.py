@@ -35,8 +35,10 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     literal_column,
+    or_,
     select,
     tuple_,
 )
@@ -44,12 +46,14 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from fireline.adapters.db.tables import (
     INCIDENT_FIELDS,
+    incident_access,
     incident_services,
     incidents,
     incidents_fts,
     search_words,
 )
 from fireline.adapters.db.types import UTCDateTime
+from fireline.domain.access import Visibility
 from fireline.services.ports import IncidentQuery
 
 MAX_WORD = 200
@@ -247,6 +251,8 @@ def build_list_query(query: IncidentQuery, dialect_name: str, plan: Plan) -> Sel
             conditions.append(col.in_(values))
     if query.reporter is not None:
         conditions.append(incidents.c.reporter == query.reporter)
+    if query.visible_to is not None:
+        _filter_visible(query.visible_to, conditions)
     if query.declared_from is not None:
         conditions.append(incidents.c.declared_at >= query.declared_from)
     if query.declared_until is not None:
@@ -295,3 +301,19 @@ def _filter_services(names: Sequence[str], conditions: list[ColumnElement[bool]]
                 incident_services.c.service.in_(names),
             )
         )
+
+
+def _filter_visible(visibility: Visibility, conditions: list[ColumnElement[bool]]) -> None:
+    """Keep the incidents `visibility` allows (`fireline.domain.access.can_see`, in SQL)."""
+    if visibility.sees_everything:
+        return
+    user = bindparam("viewer", visibility.user, type_=incidents.c.reporter.type)
+    granted = incidents.c.id.in_(
+        select(incident_access.c.incident_id).where(incident_access.c.user_name == user)
+    )
+    seen: list[ColumnElement[bool]] = [incidents.c.reporter == user, granted]
+    if visibility.sees_open:
+        seen.append(incidents.c.is_restricted == false())
+    if visibility.sees_restricted:
+        seen.append(incidents.c.is_restricted)
+    conditions.append(or_(*seen))

@@ -59,6 +59,7 @@ incidents = Table(
     Column("identified_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
     Column("closed_at", UTCDateTime),
+    Column("is_restricted", Boolean, nullable=False),
 )
 
 INCIDENT_FIELDS = tuple(c.name for c in incidents.columns if c.name != "pk")
@@ -158,7 +159,101 @@ instance = Table(
     Column("value", Text, nullable=False),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(30), nullable=False),
+    Column("full_name", String(200), nullable=False),
+    Column("phone", String(20)),
+    Column("chat_handle", String(100)),
+    Column("time_zone", String(64), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("password_hash", String(200)),  # argon2id; None: the person cannot sign in
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team", String(64), ForeignKey("teams.name"), primary_key=True),
+    Column("user_name", String(64), ForeignKey("users.name"), primary_key=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("prefix", String(16), nullable=False),  # its first characters, to recognise it
+    Column("user_name", String(64), ForeignKey("users.name"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the cookie's value
+    Column("user_name", String(64), ForeignKey("users.name"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+)
+
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("last_failure_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(200)),
+    Column("client", String(100)),
+    Column("detail", Text, nullable=False),  # JSON object
+)
+
+incident_access = Table(
+    "incident_access",
+    metadata,
+    Column("incident_id", String(40), ForeignKey("incidents.id"), primary_key=True),
+    Column("user_name", String(64), primary_key=True),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
 ALL_TABLES = (
+    "incident_access",
+    "audit_log",
+    "login_throttles",
+    "sessions",
+    "api_tokens",
+    "team_members",
+    "teams",
+    "users",
     "search_words",
     "timeline",
     "role_assignments",

@@ -18,6 +18,7 @@ from fireline.adapters.policy_file.durations import parse_duration
 from fireline.adapters.policy_file.schema import WEEKDAYS, CalendarSpec, PolicySpec, TargetSpec
 from fireline.domain.policy import (
     ALWAYS_ON,
+    AccessRules,
     BusinessCalendar,
     ChecklistItem,
     CriticalityTier,
@@ -163,6 +164,12 @@ def build_policy(spec: PolicySpec) -> Policy:
             )
             for r in spec.review_rules
         ),
+        access=AccessRules(
+            restricted_types=tuple(
+                spec.access.effective_restricted_types([t.name for t in spec.incident_types])
+            ),
+            security_team=spec.access.security_team,
+        ),
     )
 
 
@@ -178,6 +185,9 @@ def build_document(spec: PolicySpec) -> dict[str, Any]:
         if rule.due_within is not None:
             resolved = resolve_target(spec, rule.due_within)
             document["review_rules"][position]["due_within"] = resolved.as_document()
+    document["access"]["restricted_types"] = spec.access.effective_restricted_types(
+        [t.name for t in spec.incident_types]
+    )
     for entry in document["calendars"]:
         entry["time_zone"] = entry["time_zone"] or spec.time_zone
     return document

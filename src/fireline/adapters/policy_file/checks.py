@@ -34,6 +34,7 @@ def find_problems(spec: PolicySpec) -> list[Issue]:
         *_targets(spec),
         *_severity_rule(spec),
         *_review_rules(spec),
+        *_access(spec),
     ]
 
 
@@ -283,3 +284,16 @@ def _review_rules(spec: PolicySpec) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _access(spec: PolicySpec) -> list[Issue]:
+    types = [t.name for t in spec.incident_types]
+    return [
+        Issue(
+            ("access", "restricted_types", index),
+            name,
+            f"unknown incident type {name!r} (allowed: {_choices(types)})",
+        )
+        for index, name in enumerate(spec.access.restricted_types or [])
+        if name not in types
+    ]

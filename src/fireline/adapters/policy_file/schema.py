@@ -272,6 +272,19 @@ class ReviewRuleSpec(_Model):
     due_within: TargetSpec | None = None
 
 
+class AccessSpec(_Model):
+    # None: the `security` type, when the policy defines one (handbook 003's security type).
+    restricted_types: list[SnakeName] | None = None
+    security_team: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] | None
+    ) = "security"
+
+    def effective_restricted_types(self, type_names: list[str]) -> list[str]:
+        if self.restricted_types is not None:
+            return self.restricted_types
+        return [name for name in ("security",) if name in type_names]
+
+
 class PolicySpec(_Model):
     """The whole file. Lists keep the order they are written in."""
 
@@ -292,3 +305,4 @@ class PolicySpec(_Model):
     support_tiers: list[SupportTierSpec] = Field(default_factory=list)
     closure_checklist: list[ChecklistItemSpec] = Field(default_factory=list)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
+    access: AccessSpec = Field(default_factory=AccessSpec)

@@ -6,15 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from fireline import __version__
 from fireline.bootstrap import Context, build_context
-from fireline.entrypoints.api import catalog, incidents, response
+from fireline.entrypoints.api import catalog, incidents, people, response, restriction, tokens
+from fireline.entrypoints.api.auth import authorize
 from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
+from fireline.entrypoints.api.permissions import requirements_by_endpoint
 from fireline.entrypoints.api.problems import install_problem_handlers
+from fireline.entrypoints.web import sessions
 from fireline.services import incidents as incidents_service
 from fireline.settings import load_settings
 
@@ -33,9 +36,14 @@ async def limit_request_threads(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(context: Context) -> FastAPI:
-    """The API bound to `context` (tests pass one with a fake clock)."""
+    """The API bound to `context` (tests pass one with a fake clock).
+
+    Every route is authorized by `authorize` from `ROUTE_PERMISSIONS`; building an app with a
+    route missing from that table raises UndeclaredRoute.
+    """
     app = FastAPI(
         lifespan=limit_request_threads,
+        dependencies=[Depends(authorize)],
         title="Fireline",
         version=__version__,
         description="Incident management that runs your handbook. Errors are RFC 9457 problems.",
@@ -49,7 +57,11 @@ def create_app(context: Context) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(incidents.router)
     app.include_router(response.router)
+    app.include_router(restriction.router)
     app.include_router(catalog.router)
+    app.include_router(people.router)
+    app.include_router(tokens.router)
+    app.include_router(sessions.router)
 
     @app.get("/", tags=["health"])
     def root() -> dict[str, str]:
@@ -64,6 +76,7 @@ def create_app(context: Context) -> FastAPI:
             store.get_policy(context.policies.current_version)
         return {"status": "ok"}
 
+    app.state.requirements = requirements_by_endpoint(app)
     app.add_middleware(RequestGuard)
     return app
 

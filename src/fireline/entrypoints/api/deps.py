@@ -1,19 +1,19 @@
-"""Request-scoped dependencies: the process context and who is asking.
+"""Request-scoped dependencies: the process context, who is asking, and what they may see.
 
-They are `async def` although they never await: FastAPI runs a plain `def` dependency in its
-thread pool, a hand-off that costs more than the dependency itself on every request.
+`authorize` runs before every route (it is the application's own dependency) and leaves the
+`Viewer` on `request.state`; the small dependencies below hand it to routes. They are
+`async def` although they never await: FastAPI runs a plain `def` dependency in its thread
+pool, a hand-off that costs more than they do.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from fireline.bootstrap import Context
-from fireline.entrypoints.api.problems import ProblemError
-
-ANONYMOUS = "anonymous"
+from fireline.domain.access import Viewer, Visibility, visibility_of
 
 
 async def get_context(request: Request) -> Context:
@@ -21,26 +21,29 @@ async def get_context(request: Request) -> Context:
     return context
 
 
-async def get_actor(
-    x_fireline_user: Annotated[
-        str | None,
-        Header(description="who is acting; until API tokens arrive, the caller names itself"),
-    ] = None,
-) -> str:
-    """The requesting person's name (anonymous when not given).
+async def get_viewer(request: Request) -> Viewer:
+    """The authenticated person (set by `authorize`; never reached on a public route)."""
+    viewer: Viewer | None = getattr(request.state, "viewer", None)
+    if viewer is None:  # a public route asking for a viewer is a programming error
+        raise RuntimeError(f"{request.url.path} is public but asks who is calling")
+    return viewer
 
-    Identity is self-declared for now; token authentication replaces this dependency and
-    every route keeps asking it the same question.
-    """
-    if x_fireline_user is None or not x_fireline_user.strip():
-        return ANONYMOUS
-    name = x_fireline_user.strip()
-    if len(name) > 100 or not name.isprintable():
-        raise ProblemError(
-            400, "bad-header", "X-Fireline-User must be 1 to 100 printable characters"
-        )
-    return name
+
+async def get_visibility(request: Request) -> Visibility:
+    """Which incidents the viewer sees, under the policy in force now."""
+    context: Context = request.app.state.context
+    return visibility_of(
+        await get_viewer(request),
+        security_team=context.policies.current.access.security_team,
+    )
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: run uvicorn with
+    --proxy-headers so that this is the client's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
-ActorDep = Annotated[str, Depends(get_actor)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+VisibilityDep = Annotated[Visibility, Depends(get_visibility)]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
+from fireline.domain.access import Visibility
 from fireline.domain.errors import InvalidInput, UnknownName
 from fireline.domain.lifecycle import expand_status_filter
 from fireline.domain.policy import Policy
@@ -53,6 +54,7 @@ def build_query(
     q: str | None,
     oldest_first: bool,
     limit: int,
+    visible_to: Visibility,
 ) -> IncidentQuery:
     """The query for these filters, checked against the policy in force.
 
@@ -75,8 +77,8 @@ def build_query(
     for name in types:
         if name not in policy.type_names:
             raise UnknownName("type", name, policy.type_names)
-    start = _instant("from", declared_from, policy.time_zone)
-    end = _instant("until", declared_until, policy.time_zone)
+    start = parse_instant("from", declared_from, policy.time_zone)
+    end = parse_instant("until", declared_until, policy.time_zone)
     if start is not None and end is not None and start >= end:
         raise InvalidInput("until", "must be later than from")
     return IncidentQuery(
@@ -92,10 +94,11 @@ def build_query(
         text=q,
         oldest_first=oldest_first,
         limit=limit,
+        visible_to=visible_to,
     )
 
 
-def _instant(name: str, text: str | None, time_zone: str) -> datetime | None:
+def parse_instant(name: str, text: str | None, time_zone: str) -> datetime | None:
     """An ISO 8601 instant with an offset, or a bare date meaning its midnight in the policy's
     time zone (the zone incident IDs are dated in)."""
     if text is None:

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from fireline.domain.access import Permission
 from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
 from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
-from fireline.entrypoints.api.deps import ActorDep, ContextDep
+from fireline.entrypoints.api.deps import ContextDep, ViewerDep, VisibilityDep
 from fireline.entrypoints.api.filters import build_query, check_parameters
 from fireline.entrypoints.api.problems import ProblemError
 from fireline.entrypoints.api.schemas import (
@@ -39,6 +40,7 @@ def incident_out(incident: Incident, policy: Policy) -> IncidentOut:
     return IncidentOut(
         **{name: getattr(incident, name) for name in _PLAIN_FIELDS},
         services=list(incident.services),
+        restricted=incident.is_restricted,
         links=list(incident.links),
         labels=list(incident.labels),
         response_target=TargetOut(
@@ -53,7 +55,8 @@ def incident_out(incident: Incident, policy: Policy) -> IncidentOut:
 _PLAIN_FIELDS = [
     name
     for name in IncidentOut.model_fields
-    if name not in ("services", "links", "labels", "response_target", "resolution_target")
+    if name
+    not in ("services", "links", "labels", "response_target", "resolution_target", "restricted")
 ]
 
 
@@ -67,11 +70,21 @@ async def declare(
     body: IncidentIn,
     request: Request,
     context: ContextDep,
-    actor: ActorDep,
+    viewer: ViewerDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> IncidentOut:
-    """Declare an incident. The same `Idempotency-Key` and body within 24 h return the first."""
+    """Declare an incident. The same `Idempotency-Key` and body within 24 h return the first.
+
+    Only those who may edit incidents (responders and up) may name another `reporter`.
+    """
+    actor = viewer.name
+    if body.reporter not in (None, actor) and not viewer.may(Permission.INCIDENT_RESPOND):
+        raise ProblemError(
+            403,
+            "forbidden",
+            f"declaring on someone else's behalf needs {Permission.INCIDENT_RESPOND}",
+        )
     draft = Draft(
         title=body.title,
         type=body.type,
@@ -89,6 +102,7 @@ async def declare(
         labels=tuple(body.labels),
         detected_at=body.detected_at,
         reported_at=body.reported_at,
+        is_restricted=body.restricted,
     )
     if idempotency_key is None:
         batcher: DeclarationBatcher = request.app.state.batcher
@@ -117,7 +131,7 @@ async def declare(
 def list_incidents(
     request: Request,
     context: ContextDep,
-    actor: ActorDep,
+    viewer: VisibilityDep,
     status: Annotated[
         list[str],
         Query(description="repeat or comma-separate; `in_progress` = the three working statuses"),
@@ -146,7 +160,7 @@ def list_incidents(
     check_parameters(request.query_params)
     query = build_query(
         context.policies.current,
-        actor=actor,
+        actor=viewer.user,
         status=status,
         severity=severity,
         priority=priority,
@@ -159,6 +173,7 @@ def list_incidents(
         q=q,
         oldest_first=order == "oldest",
         limit=limit + 1,
+        visible_to=viewer,
     )
     secret = context.secret
     filters = _filters_digest(query)
@@ -180,14 +195,15 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def show(incident_id: str, context: ContextDep) -> IncidentOut:
-    """One incident; 404 when there is none with that ID."""
-    return incident_out_pinned(context, incidents.get_incident(context.database, incident_id))
+def show(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> IncidentOut:
+    """One incident; 404 when there is none with that ID (or you may not see it)."""
+    found = incidents.get_incident(context.database, incident_id, viewer)
+    return incident_out_pinned(context, found)
 
 
 @router.patch("/{incident_id}", response_model=IncidentOut)
 def update(
-    incident_id: str, body: IncidentPatch, context: ContextDep, actor: ActorDep
+    incident_id: str, body: IncidentPatch, context: ContextDep, viewer: VisibilityDep
 ) -> IncidentOut:
     """Change fields. A severity change needs `reason`; every change lands on the timeline."""
     changes: dict[str, Any] = {
@@ -214,7 +230,7 @@ def update(
         incident_id,
         changes,
         reason=body.reason,
-        actor=actor,
+        viewer=viewer,
         now=context.clock(),
     )
     return incident_out_pinned(context, updated)

@@ -30,6 +30,7 @@ _TITLES = {
     413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
 }
 
@@ -38,14 +39,24 @@ class ProblemError(Exception):
     """Raised by routes for an HTTP-level problem that is not a domain rule (bad cursor …)."""
 
     def __init__(
-        self, status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.slug, self.detail, self.errors = status, slug, detail, errors
+        self.headers = headers
 
 
 def problem(
-    status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None
+    status: int,
+    slug: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A problem+json response; `slug` names the problem type under `/problems/`."""
     body: dict[str, Any] = {
@@ -56,7 +67,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
-    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON)
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -92,7 +103,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def on_problem(_: Request, error: ProblemError) -> Response:
-        return problem(error.status, error.slug, error.detail, error.errors)
+        return problem(error.status, error.slug, error.detail, error.errors, error.headers)
 
     @app.exception_handler(FirelineError)
     async def on_domain(_: Request, error: FirelineError) -> Response:

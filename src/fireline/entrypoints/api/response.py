@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fireline.entrypoints.api.deps import ActorDep, ContextDep
+from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
 from fireline.entrypoints.api.incidents import incident_out_pinned
 from fireline.entrypoints.api.schemas import (
     CommentIn,
@@ -24,55 +24,60 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 @router.post("/{incident_id}/status", response_model=IncidentOut)
 def change_status(
-    incident_id: str, body: StatusChange, context: ContextDep, actor: ActorDep
+    incident_id: str, body: StatusChange, context: ContextDep, viewer: VisibilityDep
 ) -> IncidentOut:
     """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
     updated = incidents.change_status(
-        context.database, incident_id, body.status, actor=actor, now=context.clock(), note=body.note
+        context.database,
+        incident_id,
+        body.status,
+        viewer=viewer,
+        now=context.clock(),
+        note=body.note,
     )
     return incident_out_pinned(context, updated)
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
-def acknowledge(incident_id: str, context: ContextDep, actor: ActorDep) -> IncidentOut:
+def acknowledge(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> IncidentOut:
     """Take the incident on; an open one moves to investigating.
 
     409 once it is resolved or already acknowledged.
     """
     updated = incidents.acknowledge_incident(
-        context.database, incident_id, actor=actor, now=context.clock()
+        context.database, incident_id, viewer=viewer, now=context.clock()
     )
     return incident_out_pinned(context, updated)
 
 
 @router.post("/{incident_id}/comments", status_code=201, response_model=TimelineEventOut)
 def comment(
-    incident_id: str, body: CommentIn, context: ContextDep, actor: ActorDep
+    incident_id: str, body: CommentIn, context: ContextDep, viewer: VisibilityDep
 ) -> TimelineEventOut:
     """Add a comment to the timeline; 201 with the entry as stored."""
     recorded = incidents.comment_on_incident(
-        context.database, incident_id, body=body.body, actor=actor, now=context.clock()
+        context.database, incident_id, body=body.body, viewer=viewer, now=context.clock()
     )
     return event_out(recorded)
 
 
 @router.get("/{incident_id}/timeline", response_model=TimelineOut)
-def timeline(incident_id: str, context: ContextDep) -> TimelineOut:
+def timeline(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> TimelineOut:
     """Everything that happened to the incident, oldest first. Entries are never edited."""
-    events = incidents.get_timeline(context.database, incident_id)
+    events = incidents.get_timeline(context.database, incident_id, viewer)
     return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
 
 
 @router.get("/{incident_id}/roles", response_model=RolesOut)
-def roles(incident_id: str, context: ContextDep) -> RolesOut:
+def roles(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> RolesOut:
     """Who holds each role now, and every assignment since declaration."""
-    holders, history = incidents.get_roles(context.database, incident_id)
+    holders, history = incidents.get_roles(context.database, incident_id, viewer)
     return roles_out(incident_id, holders, history)
 
 
 @router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
 def assign_role(
-    incident_id: str, role: str, body: RoleIn, context: ContextDep, actor: ActorDep
+    incident_id: str, role: str, body: RoleIn, context: ContextDep, viewer: VisibilityDep
 ) -> RolesOut:
     """Assign a role, or hand it over from its current holder (history keeps both)."""
     holders, history = incidents.assign_role(
@@ -81,14 +86,16 @@ def assign_role(
         incident_id,
         role=role,
         person=body.person,
-        actor=actor,
+        viewer=viewer,
         now=context.clock(),
     )
     return roles_out(incident_id, holders, history)
 
 
 @router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
-def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorDep) -> RolesOut:
+def release_role(
+    incident_id: str, role: str, context: ContextDep, viewer: VisibilityDep
+) -> RolesOut:
     """Leave a role unheld (409 when nobody holds it); the history keeps the holder."""
     holders, history = incidents.assign_role(
         context.database,
@@ -96,7 +103,7 @@ def release_role(incident_id: str, role: str, context: ContextDep, actor: ActorD
         incident_id,
         role=role,
         person=None,
-        actor=actor,
+        viewer=viewer,
         now=context.clock(),
     )
     return roles_out(incident_id, holders, history)

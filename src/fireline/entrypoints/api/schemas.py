@@ -83,6 +83,9 @@ class IncidentIn(Strict):
     labels: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
     detected_at: AwareDatetime | None = None
     reported_at: AwareDatetime | None = None
+    restricted: StrictBool = Field(
+        False, description="restrict from the start (the policy's restricted types always are)"
+    )
 
     _utc = field_validator("detected_at", "reported_at")(_in_utc)
 
@@ -160,6 +163,7 @@ class IncidentOut(BaseModel):
     identified_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    restricted: bool
 
 
 class IncidentPage(BaseModel):

@@ -12,7 +12,14 @@ from rich.console import Console
 from fireline import __version__
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.bootstrap import Context, build_context, prepare_storage
-from fireline.services.demo import DEMO_INCIDENTS, DEMO_SERVICES, seed_demo
+from fireline.services.demo import (
+    DEMO_INCIDENTS,
+    DEMO_PEOPLE,
+    DEMO_SERVICES,
+    demo_password,
+    seed_demo,
+    seed_demo_people,
+)
 from fireline.settings import Settings, SettingsError, load_settings
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -20,7 +27,7 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 
-def _settings() -> Settings:
+def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as error:
@@ -31,7 +38,7 @@ def _settings() -> Settings:
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Migrate the database to the newest schema (safe to run again)."""
-    settings = _settings()
+    settings = settings_or_exit()
     prepare_storage(settings)
     out.print(f"database is up to date: {_describe(settings.database_url)}", highlight=False)
 
@@ -47,7 +54,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = False,
 ) -> None:
     """Run the API (and, later, the worker) in this process."""
-    settings = _settings()
+    settings = settings_or_exit()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
@@ -55,8 +62,22 @@ def serve(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if migrate and settings.migrate_on_start:
         prepare_storage(settings)
-    context = _context(settings)
+    context = context_or_exit(settings)
     if demo:
+        added = seed_demo_people(context.database, context.hasher, now=context.clock())
+        if added:
+            out.print(
+                "demo mode: added demo people (name / password / role; never use demo mode "
+                "in production):",
+                highlight=False,
+            )
+            for person in DEMO_PEOPLE:
+                if person.name in added:
+                    out.print(
+                        f"  {person.name} / {demo_password(person.name)} / {person.role.value}",
+                        highlight=False,
+                        markup=False,
+                    )
         if seed_demo(context.database, context.policies, now=context.clock()):
             out.print(
                 f"demo mode: added a demo organisation ({len(DEMO_SERVICES)} services, "
@@ -95,7 +116,7 @@ def serve(
         )
 
 
-def _context(settings: Settings) -> Context:
+def context_or_exit(settings: Settings) -> Context:
     try:
         return build_context(settings)
     except PolicyFileError as error:

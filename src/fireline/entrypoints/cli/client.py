@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from typing import Any
 
@@ -14,13 +13,21 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 class Api:
-    """Calls `FIRELINE_URL` (default http://127.0.0.1:8000) as `FIRELINE_USER` (default: $USER)."""
+    """Calls `FIRELINE_URL` (default http://127.0.0.1:8000) with the API token in
+    `FIRELINE_TOKEN` (make one with `fireline token create`)."""
 
     def __init__(self) -> None:
         self.base_url = os.environ.get("FIRELINE_URL", "http://127.0.0.1:8000").rstrip("/")
-        user = os.environ.get("FIRELINE_USER") or getpass.getuser()
+        token = os.environ.get("FIRELINE_TOKEN", "").strip()
+        if not token:
+            err.print(
+                "[red]error:[/red] FIRELINE_TOKEN is not set; make a token with "
+                "`fireline token create --user NAME` on the server and export it",
+                highlight=False,
+            )
+            raise typer.Exit(2)
         self.client = httpx.Client(
-            base_url=self.base_url, headers={"X-Fireline-User": user}, timeout=30.0
+            base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
         )
 
     def call(

@@ -10,6 +10,7 @@ import typer
 
 from fireline.entrypoints.cli.admin import db_app, serve
 from fireline.entrypoints.cli.incident import incident_app
+from fireline.entrypoints.cli.people import token_app, user_app
 from fireline.entrypoints.cli.policy import policy_app
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
 app.add_typer(incident_app, name="incident")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 
 def run() -> None:

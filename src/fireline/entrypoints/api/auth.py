@@ -1,0 +1,125 @@
+"""Authentication and authorization of every request, from one table.
+
+`authorize` is the application's own dependency, so it runs before every route: it looks the
+matched route up in `ROUTE_PERMISSIONS`, authenticates the caller (bearer token, else web
+session cookie) and checks the permission. 401 means "we do not know who you are", 403 "we
+know, and you may not"; both are problem+json like every other error, and every 403 is
+written to the audit log.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+
+from fireline.bootstrap import Context
+from fireline.domain.access import Permission, Viewer
+from fireline.domain.audit import AuditAction
+from fireline.entrypoints.api.deps import client_address
+from fireline.entrypoints.api.permissions import UndeclaredRoute
+from fireline.entrypoints.api.problems import ProblemError
+from fireline.services.authentication import (
+    Unauthenticated,
+    authenticate_session,
+    authenticate_token,
+    csrf_token_for,
+    record_refusal,
+)
+
+SESSION_COOKIE = "fireline_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="fireline"'}
+
+
+def authorize(request: Request) -> None:
+    """Let the request through to its route, or raise the 401/403 problem.
+
+    A plain `def`: it reads the database, so FastAPI runs it in the thread pool.
+    """
+    route = request.scope.get("route")
+    target = f"{request.method} {request.url.path[:150]}"
+    if not isinstance(route, APIRoute):
+        return  # FastAPI's own pages (/docs, /openapi.json) are not APIRoutes
+    method = "GET" if request.method == "HEAD" else request.method
+    try:
+        permission = request.app.state.requirements[(route.endpoint, method)]
+    except KeyError:  # unreachable: create_app checked every route against the table
+        raise UndeclaredRoute(f"{method} {route.path} is not in ROUTE_PERMISSIONS") from None
+    if not isinstance(permission, Permission):  # PUBLIC
+        return
+    context: Context = request.app.state.context
+    viewer, session_id = _authenticate(request, context)
+    now, client = context.clock(), client_address(request)
+    if session_id is not None and request.method not in SAFE_METHODS:
+        expected = csrf_token_for(session_id, context.secret)
+        if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
+            record_refusal(
+                context.database,
+                AuditAction.CSRF_REFUSED,
+                actor=viewer.name,
+                target=target,
+                client=client,
+                now=now,
+            )
+            raise ProblemError(
+                403, "csrf", f"a signed-in browser request must carry the {CSRF_HEADER} header"
+            )
+    if not viewer.may(permission):
+        record_refusal(
+            context.database,
+            AuditAction.PERMISSION_DENIED,
+            actor=viewer.name,
+            target=target,
+            client=client,
+            now=now,
+        )
+        raise ProblemError(
+            403,
+            "forbidden",
+            f"this needs the {permission} permission, which your role ({viewer.role}) with "
+            f"{viewer.scope} access does not have",
+        )
+    request.state.viewer = viewer
+
+
+def _authenticate(request: Request, context: Context) -> tuple[Viewer, str | None]:
+    """The viewer, and the session ID when it came from a session cookie."""
+    now, client = context.clock(), client_address(request)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ProblemError(
+                401,
+                "unauthenticated",
+                "the Authorization header must be `Bearer <token>`",
+                headers=_CHALLENGE,
+            )
+        try:
+            return authenticate_token(context.database, token.strip(), now=now, client=client), None
+        except Unauthenticated:
+            raise ProblemError(
+                401,
+                "unauthenticated",
+                "the token is not valid: unknown, expired or revoked, or its owner was deactivated",
+                headers=_CHALLENGE,
+            ) from None
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        try:
+            viewer = authenticate_session(context.database, session_id, now=now, client=client)
+        except Unauthenticated:
+            raise ProblemError(
+                401, "unauthenticated", "your session has ended; sign in again", headers=_CHALLENGE
+            ) from None
+        return viewer, session_id
+    raise ProblemError(
+        401,
+        "unauthenticated",
+        "authentication required: send `Authorization: Bearer <token>` (see `fireline token "
+        "create`) or sign in at /login",
+        headers=_CHALLENGE,
+    )

@@ -1,0 +1,129 @@
+"""Routes for API tokens (`/tokens`) and the audit log (`/audit`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from fireline.domain.access import Permission
+from fireline.domain.audit import AuditAction
+from fireline.entrypoints.api.access_schemas import (
+    AuditEntryOut,
+    AuditPage,
+    NewTokenOut,
+    TokenIn,
+    TokenList,
+    TokenOut,
+)
+from fireline.entrypoints.api.deps import ContextDep, ViewerDep, client_address
+from fireline.entrypoints.api.filters import parse_instant
+from fireline.entrypoints.api.problems import ProblemError
+from fireline.services import people
+from fireline.services.access_ports import AuditQuery, TokenRecord
+
+router = APIRouter(prefix="/api/v1", tags=["access"])
+
+
+def token_out(record: TokenRecord) -> TokenOut:
+    return TokenOut(
+        id=record.id,
+        user=record.user_name,
+        name=record.name,
+        prefix=record.prefix,
+        scope=record.scope,
+        created_at=record.created_at,
+        created_by=record.created_by,
+        expires_at=record.expires_at,
+        revoked_at=record.revoked_at,
+        last_used_at=record.last_used_at,
+    )
+
+
+@router.get("/tokens", response_model=TokenList)
+def list_tokens(
+    context: ContextDep,
+    viewer: ViewerDep,
+    everyone: Annotated[bool, Query(alias="all", description="everybody's (admins)")] = False,
+) -> TokenList:
+    """Your tokens (never the secrets), newest first; `all=true` lists everybody's."""
+    if everyone and not viewer.may(Permission.TOKEN_ANY):
+        raise ProblemError(
+            403, "forbidden", f"listing everybody's tokens needs {Permission.TOKEN_ANY}"
+        )
+    records = people.list_tokens(context.database, viewer=viewer, everyone=everyone)
+    return TokenList(items=[token_out(record) for record in records])
+
+
+@router.post("/tokens", status_code=201, response_model=NewTokenOut)
+def create_token(
+    body: TokenIn, request: Request, context: ContextDep, viewer: ViewerDep
+) -> NewTokenOut:
+    """Make a token. The response holds it once; Fireline keeps only its digest."""
+    made = people.create_token(
+        context.database,
+        owner=body.user or viewer.name,
+        name=body.name,
+        scope=body.scope,
+        expires_at=body.expires_at,
+        creator=viewer,
+        now=context.clock(),
+        client=client_address(request),
+    )
+    return NewTokenOut(**token_out(made.record).model_dump(), token=made.secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut)
+def revoke_token(
+    token_id: int, request: Request, context: ContextDep, viewer: ViewerDep
+) -> TokenOut:
+    """Revoke a token: the next request that uses it gets 401."""
+    record = people.revoke_token(
+        context.database,
+        token_id,
+        viewer=viewer,
+        now=context.clock(),
+        client=client_address(request),
+    )
+    return token_out(record)
+
+
+@router.get("/audit", response_model=AuditPage)
+def audit(
+    context: ContextDep,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[list[AuditAction], Query()] = [],  # noqa: B006
+    target: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[str | None, Query(alias="from", description="a date or a time")] = None,
+    until: Annotated[str | None, Query(description="before this date or time")] = None,
+    before: Annotated[int | None, Query(ge=1, description="entries older than this seq")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    """The audit log, newest first, a page at a time (follow `next_before`)."""
+    time_zone = context.policies.current.time_zone
+    query = AuditQuery(
+        actor=actor,
+        actions=tuple(action),
+        target=target,
+        since=parse_instant("from", since, time_zone) if since else None,
+        until=parse_instant("until", until, time_zone) if until else None,
+        before=before,
+        limit=limit + 1,
+    )
+    found = people.list_audit(context.database, query)
+    page = found[:limit]
+    return AuditPage(
+        items=[
+            AuditEntryOut(
+                seq=r.seq,
+                at=r.entry.at,
+                actor=r.entry.actor,
+                action=r.entry.action.value,
+                target=r.entry.target,
+                client=r.entry.client,
+                detail=r.entry.detail,
+            )
+            for r in page
+        ],
+        next_before=page[-1].seq if len(found) > limit else None,
+    )

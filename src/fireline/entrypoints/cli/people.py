@@ -1,0 +1,141 @@
+"""`fireline user …` and `fireline token …`: bootstrap people and tokens on the local database.
+
+These run where the server runs, against the database the settings name, with no server
+and no token needed: they are how the first admin and their first token come to exist. The
+audit log records them as done by `fireline-cli`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import datetime, timedelta
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from fireline.bootstrap import Context
+from fireline.domain.access import AccessRole, Scope, Viewer
+from fireline.domain.errors import FirelineError
+from fireline.domain.people import User
+from fireline.entrypoints.cli.admin import context_or_exit, settings_or_exit
+from fireline.services import people
+
+CLI_ACTOR = "fireline-cli"
+
+user_app = typer.Typer(help="People (on the local database).", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (on the local database).", no_args_is_help=True)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+def _local() -> Context:
+    return context_or_exit(settings_or_exit())
+
+
+@user_app.command("create")
+def create_user(
+    name: Annotated[str, typer.Argument(help="handle: lower-case letters, digits, . _ -")],
+    email: Annotated[str, typer.Option(help="email address")],
+    role: Annotated[AccessRole, typer.Option(help="access role")] = AccessRole.RESPONDER,
+    full_name: Annotated[str, typer.Option(help="name as people say it")] = "",
+    phone: Annotated[str | None, typer.Option(help="E.164, such as +4915112345678")] = None,
+    time_zone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="token access only: no web sign-in")
+    ] = False,
+) -> None:
+    """Create a person. Asks for a password unless --no-password or --password-stdin."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not no_password:
+        password = getpass.getpass("password (12+ characters): ")
+        if getpass.getpass("again: ") != password:
+            err.print("[red]error:[/red] the passwords differ", highlight=False)
+            raise typer.Exit(2)
+    context = _local()
+    user = User(name, email, role, full_name=full_name, phone=phone, time_zone=time_zone)
+    try:
+        people.create_user(
+            context.database,
+            context.hasher,
+            user,
+            password=password,
+            actor=CLI_ACTOR,
+            now=context.clock(),
+        )
+    except FirelineError as error:
+        _refused(error)
+    out.print(f"created {name} ({role.value})", highlight=False, markup=False)
+
+
+@user_app.command("list")
+def list_users() -> None:
+    """Everybody, one per line: name, role, active, email."""
+    context = _local()
+    for user in people.list_users(context.database):
+        state = "active" if user.is_active else "deactivated"
+        out.print(f"{user.name}\t{user.role.value}\t{state}\t{user.email}", markup=False)
+
+
+@token_app.command("create")
+def create_token(
+    user: Annotated[str, typer.Option(help="whose token")],
+    scope: Annotated[Scope, typer.Option(help="read, write or admin")] = Scope.WRITE,
+    name: Annotated[str, typer.Option(help="what it is for")] = "cli",
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="expire after this many days")
+    ] = None,
+) -> None:
+    """Make a token and print it once (only its digest is kept): export FIRELINE_TOKEN=…"""
+    context = _local()
+    now = context.clock()
+    expires_at: datetime | None = None
+    if expires_in_days is not None:
+        expires_at = now + timedelta(days=expires_in_days)
+    try:
+        made = people.create_token(
+            context.database,
+            owner=user,
+            name=name,
+            scope=scope,
+            expires_at=expires_at,
+            creator=Viewer(CLI_ACTOR, AccessRole.ADMIN),
+            now=now,
+        )
+    except FirelineError as error:
+        _refused(error)
+    if os.isatty(sys.stdout.fileno()):
+        err.print(
+            f"token {made.record.id} for {user} ({scope.value}); shown once, store it now:",
+            highlight=False,
+        )
+    print(made.secret)
+
+
+@token_app.command("revoke")
+def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's id")]) -> None:
+    """Revoke a token at once."""
+    context = _local()
+    try:
+        people.revoke_token(
+            context.database,
+            token_id,
+            viewer=Viewer(CLI_ACTOR, AccessRole.ADMIN),
+            now=context.clock(),
+        )
+    except FirelineError as error:
+        _refused(error)
+    out.print(f"revoked token {token_id}", highlight=False)
+
+
+def _refused(error: FirelineError) -> NoReturn:
+    err.print("[red]refused:[/red]", end=" ", highlight=False)
+    err.print(error.message, markup=False, highlight=False)
+    raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Web pages (HTML): for now the sign-in and sign-out forms that start and end sessions."""

@@ -1,0 +1,221 @@
+"""Use cases that establish who is asking: API tokens, password logins and web sessions.
+
+Secrets (tokens, session IDs) are random and at least 32 bytes, so they are stored as plain
+SHA-256 digests; passwords are low-entropy and get argon2id (`PasswordHasher`). Nothing is
+cached in memory: a revoked token or a deactivated person is refused on the very next
+request, by whichever process answers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
+
+from fireline.domain.access import Viewer
+from fireline.domain.audit import ANONYMOUS, AuditAction, AuditEntry
+from fireline.domain.throttle import record_failure
+from fireline.services.access_ports import PasswordHasher, SessionRecord
+from fireline.services.ports import Database
+
+TOKEN_PREFIX = "flt_"
+"""Marks Fireline tokens, so secret scanners (and people) can recognise a leaked one."""
+TOUCH_EVERY = timedelta(minutes=1)
+"""How stale `last_used_at` (and a session's `last_seen_at`) may get: writing it on every
+request would turn every read into a write."""
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_IDLE = timedelta(hours=2)
+MAX_SECRET = 200
+
+
+class Unauthenticated(Exception):
+    """No valid credential. `reason` goes to the audit log, never to the caller: telling an
+    attacker that a token exists but expired would confirm that they hold a real one."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LoginRefused(Exception):
+    """Wrong name or password, or a locked account or address (`retry_after` seconds > 0)."""
+
+    def __init__(self, retry_after: int = 0) -> None:
+        super().__init__("locked" if retry_after else "wrong name or password")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new web session: `session_id` goes into the cookie and nowhere else."""
+
+    session_id: str
+    viewer: Viewer
+
+
+def new_secret(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def digest_of(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def csrf_token_for(session_id: str, key: bytes) -> str:
+    """The CSRF token of a session: derived, so it needs no storage and dies with it."""
+    return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Viewer:
+    """The viewer a bearer token stands for; Unauthenticated when it stands for nobody."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_SECRET:
+        _refuse(database, now, client, "not a Fireline token", target=None)
+    with database.transaction(write=False) as store:
+        record = store.find_token(digest_of(token))
+        user = store.get_user(record.user_name) if record is not None else None
+        teams = store.user_teams(user.name) if user is not None else frozenset()
+    if record is None:
+        _refuse(database, now, client, "unknown token", target=None)
+    target = f"token {record.id}"
+    if record.revoked_at is not None:
+        _refuse(database, now, client, "revoked token", target, actor=record.user_name)
+    if record.expires_at is not None and record.expires_at <= now:
+        _refuse(database, now, client, "expired token", target, actor=record.user_name)
+    if user is None or not user.is_active:
+        _refuse(database, now, client, "token of a deactivated user", target, record.user_name)
+    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
+        with database.transaction() as store:
+            store.touch_token(record.id, now)
+            if record.last_used_at is None:
+                store.append_audit(
+                    [AuditEntry(now, user.name, AuditAction.TOKEN_FIRST_USED, target, client)]
+                )
+    return Viewer(user.name, user.role, teams, record.scope)
+
+
+def authenticate_session(
+    database: Database, session_id: str, *, now: datetime, client: str
+) -> Viewer:
+    """The viewer of a web session; Unauthenticated when it ended, expired or idled out."""
+    if len(session_id) > MAX_SECRET:
+        _refuse(database, now, client, "malformed session cookie", target=None)
+    digest = digest_of(session_id)
+    with database.transaction(write=False) as store:
+        record = store.find_session(digest)
+        user = store.get_user(record.user_name) if record is not None else None
+        teams = store.user_teams(user.name) if user is not None else frozenset()
+    if record is None:
+        _refuse(database, now, client, "unknown session", target=None)
+    if record.ended_at is not None:
+        _refuse(database, now, client, "ended session", "session", actor=record.user_name)
+    if now >= record.expires_at or now - record.last_seen_at >= SESSION_IDLE:
+        _refuse(database, now, client, "expired session", "session", actor=record.user_name)
+    if user is None or not user.is_active:
+        _refuse(database, now, client, "deactivated user", "session", actor=record.user_name)
+    if now - record.last_seen_at >= TOUCH_EVERY:
+        with database.transaction() as store:
+            store.touch_session(digest, now)
+    return Viewer(user.name, user.role, teams)
+
+
+def log_in(
+    database: Database,
+    hasher: PasswordHasher,
+    name: str,
+    password: str,
+    *,
+    now: datetime,
+    client: str,
+) -> SignedIn:
+    """Check a name and password and start a session; LoginRefused otherwise.
+
+    The same work is done whether or not the account exists (a password is verified against
+    a stand-in hash), so timing does not tell. Locked keys are refused without checking the
+    password at all. The hash is checked outside any transaction: it takes tens of
+    milliseconds, which a write lock should not wait for.
+    """
+    keys = (f"account:{digest_of(name.strip().lower())[:40]}", f"client:{client[:90]}")
+    with database.transaction(write=False) as store:
+        throttles = [store.get_throttle(key) for key in keys]
+        user = store.get_user(name)
+        stored_hash = store.password_hash(name) if user is not None else None
+    audit_target = name if user is not None else "(unknown account)"
+    locked = max(t.retry_after(now) for t in throttles)
+    if locked:
+        entry = AuditEntry(
+            now, ANONYMOUS, AuditAction.LOGIN_LOCKED, audit_target, client, {"retry_after": locked}
+        )
+        with database.transaction() as store:
+            store.append_audit([entry])
+        raise LoginRefused(retry_after=locked)
+    matches = hasher.verify(stored_hash or hasher.stand_in_hash, password)
+    if not (matches and stored_hash is not None and user is not None and user.is_active):
+        with database.transaction() as store:
+            after = [record_failure(store.get_throttle(key), now) for key in keys]
+            for throttle in after:
+                store.save_throttle(throttle)
+            store.append_audit(
+                [
+                    AuditEntry(
+                        now,
+                        ANONYMOUS,
+                        AuditAction.LOGIN_FAILED,
+                        audit_target,
+                        client,
+                        {"failures_in_a_row": after[0].failures},
+                    )
+                ]
+            )
+        raise LoginRefused(retry_after=max(t.retry_after(now) for t in after))
+    session_id = new_secret()
+    with database.transaction() as store:
+        store.clear_throttle(keys[0])
+        if hasher.needs_rehash(stored_hash):
+            store.set_password_hash(user.name, hasher.hash(password))
+        store.add_session(
+            digest_of(session_id),
+            SessionRecord(user.name, now, now + SESSION_LIFETIME, now),
+        )
+        store.append_audit(
+            [AuditEntry(now, user.name, AuditAction.LOGIN_SUCCEEDED, user.name, client)]
+        )
+        teams = store.user_teams(user.name)
+    return SignedIn(session_id, Viewer(user.name, user.role, teams))
+
+
+def log_out(database: Database, session_id: str, *, now: datetime, client: str) -> None:
+    """End the session (nothing happens for one that is unknown or already ended)."""
+    digest = digest_of(session_id)
+    with database.transaction() as store:
+        record = store.find_session(digest)
+        if record is None or record.ended_at is not None:
+            return
+        store.end_session(digest, now)
+        store.append_audit([AuditEntry(now, record.user_name, AuditAction.LOGOUT, None, client)])
+
+
+def record_refusal(
+    database: Database, action: AuditAction, *, actor: str, target: str, client: str, now: datetime
+) -> None:
+    """Audit a refused request (a missing permission, a missing CSRF token)."""
+    with database.transaction() as store:
+        store.append_audit([AuditEntry(now, actor, action, target, client)])
+
+
+def _refuse(
+    database: Database,
+    now: datetime,
+    client: str,
+    reason: str,
+    target: str | None,
+    actor: str = ANONYMOUS,
+) -> NoReturn:
+    entry = AuditEntry(
+        now, actor, AuditAction.AUTHENTICATION_FAILED, target, client, {"reason": reason}
+    )
+    with database.transaction() as store:
+        store.append_audit([entry])
+    raise Unauthenticated(reason)

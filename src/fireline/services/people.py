@@ -1,0 +1,311 @@
+"""Use cases for people, teams and API tokens; each change is written to the audit log.
+
+`actor` is whoever makes the change ("fireline" for the command line run on the server).
+Whether the actor may do it at all is the entry point's question (its permission table);
+the rules that depend on the data (which token is whose, which scope may mint which) are
+answered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from fireline.domain.access import AccessRole, Permission, Scope, Viewer, scope_covers
+from fireline.domain.audit import AuditAction, AuditEntry
+from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.people import Team, User, check_handle, check_password, check_team, check_user
+from fireline.domain.timeline import JsonValue
+from fireline.services.access_ports import AuditQuery, PasswordHasher, RecordedAudit, TokenRecord
+from fireline.services.authentication import TOKEN_PREFIX, digest_of, new_secret
+from fireline.services.ports import Database, DuplicateKey, Store
+
+EDITABLE_USER_FIELDS = (
+    "email",
+    "full_name",
+    "phone",
+    "chat_handle",
+    "time_zone",
+    "role",
+    "is_active",
+)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: `secret` is shown this once and never stored."""
+
+    secret: str
+    record: TokenRecord
+
+
+def create_user(
+    database: Database,
+    hasher: PasswordHasher,
+    user: User,
+    *,
+    password: str | None,
+    actor: str,
+    now: datetime,
+    client: str | None = None,
+) -> User:
+    """Add a person; Conflict when the name or email is taken. Without a password they can
+    use API tokens but not sign in to the web pages."""
+    user = check_user(replace(user, created_at=now))
+    password_hash = hasher.hash(check_password(password)) if password is not None else None
+    with database.transaction() as store:
+        try:
+            store.add_user(user, password_hash)
+        except DuplicateKey as taken:
+            raise Conflict(str(taken)) from None
+        detail = {"role": user.role.value}
+        store.append_audit(
+            [AuditEntry(now, actor, AuditAction.USER_CREATED, user.name, client, dict(detail))]
+        )
+    return user
+
+
+def get_user(database: Database, name: str) -> tuple[User, frozenset[str]]:
+    """The person and their teams; NotFound for an unknown name."""
+    with database.transaction(write=False) as store:
+        return _load_user(store, name), store.user_teams(name)
+
+
+def list_users(database: Database) -> list[User]:
+    with database.transaction(write=False) as store:
+        return store.list_users()
+
+
+def update_user(
+    database: Database,
+    name: str,
+    changes: Mapping[str, object],
+    *,
+    actor: str,
+    now: datetime,
+    client: str | None = None,
+) -> User:
+    """Change contact details, role or whether the person is active.
+
+    Deactivating ends every session at once; their tokens stop working on the next request
+    (authentication checks the person, see `fireline.services.authentication`).
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_USER_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            unknown[0], f"is not editable; editable: {', '.join(EDITABLE_USER_FIELDS)}"
+        )
+    if "role" in changes:
+        try:
+            changes = {**changes, "role": AccessRole(str(changes["role"]))}
+        except ValueError:
+            allowed = ", ".join(r.value for r in AccessRole)
+            raise InvalidInput(
+                "role", f"unknown role {changes['role']!r}; allowed: {allowed}"
+            ) from None
+    with database.transaction() as store:
+        before = _load_user(store, name)
+        after = check_user(replace(before, **changes))  # type: ignore[arg-type]
+        try:
+            store.save_user(after)
+        except DuplicateKey as taken:
+            raise Conflict(str(taken)) from None
+        entries = _user_change_entries(before, after, actor, now, client)
+        if before.is_active and not after.is_active:
+            store.end_sessions_of(name, now)
+        store.append_audit(entries)
+    return after
+
+
+def _user_change_entries(
+    before: User, after: User, actor: str, now: datetime, client: str | None
+) -> list[AuditEntry]:
+    entries = []
+    if before.role != after.role:
+        detail = {"before": before.role.value, "after": after.role.value}
+        entries.append(
+            AuditEntry(now, actor, AuditAction.USER_ROLE_CHANGED, after.name, client, dict(detail))
+        )
+    if before.is_active != after.is_active:
+        action = AuditAction.USER_REACTIVATED if after.is_active else AuditAction.USER_DEACTIVATED
+        entries.append(AuditEntry(now, actor, action, after.name, client))
+    contact: list[JsonValue] = [
+        field
+        for field in ("email", "full_name", "phone", "chat_handle", "time_zone")
+        if getattr(before, field) != getattr(after, field)
+    ]
+    if contact:
+        entries.append(
+            AuditEntry(
+                now, actor, AuditAction.USER_CHANGED, after.name, client, {"fields": contact}
+            )
+        )
+    return entries
+
+
+def set_password(
+    database: Database,
+    hasher: PasswordHasher,
+    name: str,
+    password: str,
+    *,
+    actor: str,
+    now: datetime,
+    client: str | None = None,
+) -> None:
+    """Set a new password and end the person's sessions (a reset should lock others out)."""
+    password_hash = hasher.hash(check_password(password))
+    with database.transaction() as store:
+        _load_user(store, name)
+        store.set_password_hash(name, password_hash)
+        store.end_sessions_of(name, now)
+        store.append_audit([AuditEntry(now, actor, AuditAction.PASSWORD_CHANGED, name, client)])
+
+
+def create_team(
+    database: Database, team: Team, *, actor: str, now: datetime, client: str | None = None
+) -> Team:
+    team = check_team(team)
+    with database.transaction() as store:
+        try:
+            store.add_team(team)
+        except DuplicateKey as taken:
+            raise Conflict(str(taken)) from None
+        store.append_audit([AuditEntry(now, actor, AuditAction.TEAM_CREATED, team.name, client)])
+    return team
+
+
+def get_team(database: Database, name: str) -> tuple[Team, list[str]]:
+    """The team and its members' names; NotFound for an unknown team."""
+    with database.transaction(write=False) as store:
+        team = store.get_team(name)
+        if team is None:
+            raise NotFound(f"no team {name[:80]!r}")
+        return team, store.team_members(name)
+
+
+def list_teams(database: Database) -> list[tuple[Team, list[str]]]:
+    with database.transaction(write=False) as store:
+        return [(team, store.team_members(team.name)) for team in store.list_teams()]
+
+
+def set_team_member(
+    database: Database,
+    team: str,
+    user_name: str,
+    *,
+    member: bool,
+    actor: str,
+    now: datetime,
+    client: str | None = None,
+) -> list[str]:
+    """Add (`member`) or remove a person; returns the members afterwards."""
+    with database.transaction() as store:
+        if store.get_team(team) is None:
+            raise NotFound(f"no team {team[:80]!r}")
+        _load_user(store, user_name)
+        if member:
+            changed = store.add_team_member(team, user_name)
+            action = AuditAction.TEAM_MEMBER_ADDED
+        else:
+            changed = store.remove_team_member(team, user_name)
+            action = AuditAction.TEAM_MEMBER_REMOVED
+        if changed:
+            store.append_audit([AuditEntry(now, actor, action, team, client, {"user": user_name})])
+        return store.team_members(team)
+
+
+def create_token(
+    database: Database,
+    *,
+    owner: str,
+    name: str,
+    scope: Scope,
+    expires_at: datetime | None,
+    creator: Viewer,
+    now: datetime,
+    client: str | None = None,
+) -> NewToken:
+    """A new token for `owner`, made by `creator`.
+
+    Anyone may make tokens for themselves; making one for someone else takes `token.any`.
+    A token never carries more than the one it was made with (a read token cannot mint a
+    write token), nor more than its owner's role allows (its scope only narrows that).
+    """
+    if owner != creator.name and not creator.may(Permission.TOKEN_ANY):
+        raise NotFound(f"no user {owner[:80]!r}")
+    if not scope_covers(creator.scope, scope):
+        raise InvalidInput("scope", f"a {creator.scope} token cannot create a {scope} token")
+    if not name.strip() or len(name) > 100 or not name.isprintable():
+        raise InvalidInput("name", "1 to 100 printable characters")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at", "must be in the future")
+    secret = new_secret(TOKEN_PREFIX)
+    with database.transaction() as store:
+        user = _load_user(store, owner)
+        if not user.is_active:
+            raise Conflict(f"{owner} is deactivated")
+        record = TokenRecord(
+            0, owner, name.strip(), secret[:10], scope, now, creator.name, expires_at
+        )
+        record = replace(record, id=store.add_token(record, digest_of(secret)))
+        detail = {"owner": owner, "scope": scope.value, "name": record.name}
+        store.append_audit(
+            [
+                AuditEntry(
+                    now,
+                    creator.name,
+                    AuditAction.TOKEN_CREATED,
+                    f"token {record.id}",
+                    client,
+                    dict(detail),
+                )
+            ]
+        )
+    return NewToken(secret, record)
+
+
+def list_tokens(database: Database, *, viewer: Viewer, everyone: bool) -> list[TokenRecord]:
+    """The viewer's tokens, or everybody's (`everyone`, which takes `token.any`)."""
+    with database.transaction(write=False) as store:
+        return store.list_tokens(None if everyone else viewer.name)
+
+
+def revoke_token(
+    database: Database, token_id: int, *, viewer: Viewer, now: datetime, client: str | None = None
+) -> TokenRecord:
+    """Revoke a token at once; someone else's token is NotFound without `token.any`."""
+    with database.transaction() as store:
+        record = store.get_token(token_id)
+        if record is None or (
+            record.user_name != viewer.name and not viewer.may(Permission.TOKEN_ANY)
+        ):
+            raise NotFound(f"no token {token_id}")
+        if record.revoked_at is None:
+            store.revoke_token(token_id, now)
+            store.append_audit(
+                [
+                    AuditEntry(
+                        now, viewer.name, AuditAction.TOKEN_REVOKED, f"token {token_id}", client
+                    )
+                ]
+            )
+            record = replace(record, revoked_at=now)
+        return record
+
+
+def list_audit(database: Database, query: AuditQuery) -> list[RecordedAudit]:
+    with database.transaction(write=False) as store:
+        return store.list_audit(query)
+
+
+def _load_user(store: Store, name: str) -> User:
+    try:
+        check_handle("name", name)
+    except InvalidInput:
+        raise NotFound(f"no user {name[:80]!r}") from None
+    user = store.get_user(name)
+    if user is None:
+        raise NotFound(f"no user {name!r}")
+    return user
