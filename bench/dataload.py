@@ -94,12 +94,13 @@ def generate(count: int, seed: int = 7) -> Iterator[tuple[list[dict[str, Any]], 
         reporter = rng.choices(REPORTERS, cum_weights=_REPORTER_CUM)[0]
         minutes = timedelta(minutes=rng.randint(2, 60))
         done = status in ("resolved", "closed")
+        row_type = rng.choices(TYPES, TYPE_WEIGHTS)[0]
         row: dict[str, Any] = {
             "pk": i + 1,  # explicit, so links can point at it; listing order is pk order
             "id": f"INC-{day:%Y}-{day:%m%d}-{per_day[day]:03d}",
             "title": _words(rng, rng.randint(4, 8)).capitalize(),
             "description": description,
-            "type": rng.choices(TYPES, TYPE_WEIGHTS)[0],
+            "type": row_type,
             "severity": rng.choices((1, 2, 3, 4), (3, 12, 45, 40))[0],
             "impact": impact,
             "urgency": urgency,
@@ -124,6 +125,8 @@ def generate(count: int, seed: int = 7) -> Iterator[tuple[list[dict[str, Any]], 
             "identified_at": at + 2 * minutes if status not in ("open", "investigating") else None,
             "resolved_at": at + 6 * minutes if done else None,
             "closed_at": at + timedelta(days=2) if status == "closed" else None,
+            # As the default policy does it: security incidents are restricted.
+            "is_restricted": row_type == "security",
         }
         for name in ("acknowledged_at", "identified_at", "resolved_at", "closed_at"):
             if row[name] is not None and row[name] > end:

@@ -1,4 +1,4 @@
--- wrk load for Fireline:   wrk -s bench/declare.lua URL -- declare checkout,login,...
+-- wrk load for Fireline:   wrk -s bench/declare.lua URL -- declare checkout,login,... TOKEN
 --                 ceiling:  wrk -s bench/declare.lua URL -- echo
 -- Every request is a POST with a JSON body; declare bodies vary title, type, services,
 -- impact, urgency and labels so that the server does real work on each.
@@ -26,12 +26,14 @@ function init(args)
   for name in string.gmatch(args[2] or "", "[^,]+") do
     services[#services + 1] = name
   end
+  if args[3] then
+    wrk.headers["Authorization"] = "Bearer " .. args[3]
+  end
   math.randomseed(os.time() * 100 + (id or 0))
 end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Fireline-User"] = "bench"
 
 local function pick(list)
   return list[math.random(#list)]

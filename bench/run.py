@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -100,8 +101,24 @@ def measure_ceiling(args: argparse.Namespace, rows: list[Row]) -> float:
     return result.rate
 
 
-def create_services(base: str) -> None:
-    with httpx.Client(base_url=base, headers={"X-Fireline-User": "bench"}) as client:
+def bench_headers(s: Server, role: str = "incident_manager") -> dict[str, str]:
+    """A bearer token for a person with `role`, made with the CLI on the server's database."""
+    env = {**os.environ, **s.env}
+    name = f"bench-{role.replace('_', '-')}"
+    subprocess.run(
+        [FIRELINE, "user", "create", name, "--email", f"{name}@bench.invalid", "--role", role,
+         "--no-password"],
+        env=env, check=False, capture_output=True,
+    )  # fmt: skip
+    made = subprocess.run(
+        [FIRELINE, "token", "create", "--user", name, "--scope", "write"],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return {"Authorization": f"Bearer {made.stdout.strip()}"}
+
+
+def create_services(base: str, headers: dict[str, str]) -> None:
+    with httpx.Client(base_url=base, headers=headers) as client:
         for name, tier, team in SERVICES:
             body = {"name": name, "criticality": tier, "team": team, "customer_facing": True}
             client.post("/api/v1/services", json=body).raise_for_status()
@@ -115,14 +132,16 @@ def measure_declare(
         url, directory = fresh_database(backend, "declare", args.pg_admin_url)
         log = f"declare-{backend}-{workers}w"
         with server(url, directory, log, workers=workers) as s:
-            create_services(s.url)
-            loadgen.run_wrk(s.url, ["declare", ",".join(n for n, _, _ in SERVICES)], seconds=2,
-                            threads=args.threads, connections=8)  # fmt: skip
+            headers = bench_headers(s)
+            create_services(s.url, headers)
+            token = headers["Authorization"].removeprefix("Bearer ")
+            loadgen.run_wrk(s.url, ["declare", ",".join(n for n, _, _ in SERVICES), token],
+                            seconds=2, threads=args.threads, connections=8)  # fmt: skip
             time.sleep(1)  # let the warm-up's last requests commit before counting
             before = dataload.count_incidents(url)
             result = loadgen.run_wrk(
                 s.url,
-                ["declare", ",".join(name for name, _, _ in SERVICES)],
+                ["declare", ",".join(name for name, _, _ in SERVICES), token],
                 seconds=args.seconds,
                 threads=args.threads,
                 connections=args.connections,
@@ -146,8 +165,9 @@ def measure_declare(
 def measure_rss(backend: str, args: argparse.Namespace, rows: list[Row]) -> None:
     url, directory = fresh_database(backend, "rss", args.pg_admin_url)
     with server(url, directory, f"rss-{backend}") as s:
-        create_services(s.url)
-        with httpx.Client(base_url=s.url, headers={"X-Fireline-User": "bench"}) as client:
+        headers = bench_headers(s)
+        create_services(s.url, headers)
+        with httpx.Client(base_url=s.url, headers=headers) as client:
             for i in range(10):
                 body = {"title": f"rss probe {i}", "type": "data", "services": ["login"]}
                 client.post("/api/v1/incidents", json=body).raise_for_status()
@@ -181,7 +201,8 @@ def measure_list(backend: str, args: argparse.Namespace, rows: list[Row]) -> Non
     samples: list[float] = []
     with (
         server(url, directory, f"list-{backend}") as s,
-        httpx.Client(base_url=s.url, headers={"X-Fireline-User": "bench"}, timeout=60) as client,
+        # A responder: every listing then carries the restricted-incident filter.
+        httpx.Client(base_url=s.url, headers=bench_headers(s, "responder"), timeout=60) as client,
     ):
         for kind, urls in query_mix(client).items():
             result = loadgen.sample_latency(

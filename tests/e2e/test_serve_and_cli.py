@@ -33,6 +33,26 @@ def test_the_demo_server_has_a_believable_organisation(demo_server: Server) -> N
     assert {s["criticality"] for s in services} >= {"mission_critical", "administrative"}
 
 
+def test_demo_people_sign_in_with_their_documented_passwords(demo_server: Server) -> None:
+    log = demo_server.log.read_text()
+    for line in ("admin / demo-password-admin / admin", "priya / demo-password-priya / reporter"):
+        assert line in log
+    with httpx.Client(base_url=demo_server.url) as browser:
+        form = browser.get("/login")
+        csrf = browser.cookies["fireline_login_csrf"]
+        assert f'value="{csrf}"' in form.text
+        signed_in = browser.post(
+            "/login",
+            data={"name": "priya", "password": "demo-password-priya", "csrf_token": csrf},
+        )
+        assert signed_in.status_code == 303
+        me = browser.get("/api/v1/me").json()
+        assert (me["name"], me["role"]) == ("priya", "reporter")
+        mine = browser.get("/api/v1/incidents", params={"limit": 200}).json()["items"]
+        assert mine
+        assert {i["reporter"] for i in mine} == {"priya"}
+
+
 def test_declare_by_http_and_cli_then_list_filter_search_and_read_the_timeline(
     demo_server: Server,
 ) -> None:

@@ -376,3 +376,24 @@ def test_a_resolution_target_shorter_than_the_response_target_is_refused() -> No
 def test_a_target_longer_than_a_year_is_a_typo() -> None:
     problem = only_problem(make_text("resolution: 8h", "resolution: 999999999w"))
     assert "at most 366 days" in problem.message
+
+
+def test_security_incidents_are_restricted_to_the_security_team_by_default() -> None:
+    access = load_policy_text(VALID).policy.access
+    assert access.restricted_types == ("security",)
+    assert access.security_team == "security"
+
+
+def test_the_access_section_names_the_restricted_types_and_the_team() -> None:
+    text = VALID + "access:\n  restricted_types: [performance]\n  security_team: secops\n"
+    access = load_policy_text(text).policy.access
+    assert access.restricted_types == ("performance",)
+    assert access.security_team == "secops"
+
+
+def test_an_unknown_restricted_type_is_refused_at_its_line() -> None:
+    text = VALID + "access:\n  restricted_types: [securty]\n"
+    problem = only_problem(text)
+    assert problem.key == "access.restricted_types[0]"
+    assert problem.line == line_of(text, "[securty]")
+    assert "allowed: performance, security" in problem.message

@@ -136,3 +136,30 @@ def declare(client: TestClient, **fields: object) -> dict[str, object]:
     assert response.status_code == 201, response.text
     result: dict[str, object] = response.json()
     return result
+
+
+PERSONAS: dict[str, tuple[AccessRole, tuple[str, ...]] | None] = {
+    "outsider": None,
+    "viewer": (AccessRole.VIEWER, ()),
+    "reporter": (AccessRole.REPORTER, ()),
+    "responder": (AccessRole.RESPONDER, ()),
+    "incident_manager": (AccessRole.INCIDENT_MANAGER, ()),
+    "admin": (AccessRole.ADMIN, ()),
+    "security": (AccessRole.RESPONDER, ("security",)),
+}
+"""Who the access tests act as: persona → (access role, teams); the outsider has no
+credentials at all. The security persona is a responder in the default policy's security
+team. Each persona's user name is its persona name."""
+
+
+@pytest.fixture
+def personas(context: Context) -> dict[str, dict[str, str]]:
+    """persona → request headers (the outsider's are empty), each with a full-scope token."""
+    headers: dict[str, dict[str, str]] = {}
+    for name, spec in PERSONAS.items():
+        if spec is None:
+            headers[name] = {}
+            continue
+        role, teams = spec
+        headers[name] = bearer(add_person(context, name, role, teams=teams))
+    return headers

@@ -18,7 +18,8 @@ _BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
 
 
 class RequestGuard:
-    """Refuse oversized bodies (413) and bodies that are not JSON (415)."""
+    """Refuse oversized bodies (413) and bodies of the wrong kind (415): JSON for the API,
+    urlencoded forms for the pages."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,12 +35,14 @@ class RequestGuard:
             return
         has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
         media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if has_body and not (media_type == b"application/json" or media_type.endswith(b"+json")):
+        is_page = not scope["path"].startswith("/api/")
+        if has_body and not _accepts(media_type, is_page):
             shown = media_type.decode("latin-1") or "none"
+            wanted = "a form" if is_page else "application/json"
             response = problem(
                 415,
                 "unsupported-media-type",
-                f"the request body must be application/json (got {shown})",
+                f"the request body must be {wanted} (got {shown})",
             )
             await response(scope, receive, send)
             return
@@ -56,6 +59,13 @@ class RequestGuard:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def _accepts(media_type: bytes, is_page: bool) -> bool:
+    """The API takes JSON; the web pages (sign-in, later forms) take urlencoded forms."""
+    if is_page:
+        return media_type == b"application/x-www-form-urlencoded"
+    return media_type == b"application/json" or media_type.endswith(b"+json")
 
 
 async def _refuse_too_large(scope: Scope, receive: Receive, send: Send) -> None:
