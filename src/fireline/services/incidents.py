@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from fireline.domain import editing, response
 from fireline.domain import incident as rules
-from fireline.domain import response
 from fireline.domain.access import Visibility, can_see
 from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
@@ -218,7 +218,7 @@ def update_incident(
         actor = viewer.user
         services = changes.get("services", incident.services)
         names = [str(name) for name in services] if isinstance(services, list | tuple) else []
-        updated, events = rules.update_incident(
+        updated, events = editing.update_incident(
             incident,
             changes,
             reason=reason,

@@ -243,3 +243,13 @@ def test_ids_of_restricted_incidents_cannot_be_guessed(as_: dict[str, TestClient
         response = as_["responder"].get(f"/api/v1/incidents/{prefix}{n:03d}")
         answers.add((response.status_code, response.json()["type"]))
     assert answers == {(404, "/problems/not-found")}
+
+
+def test_a_responder_logs_an_incident_for_a_reporter_who_then_sees_it(
+    as_: dict[str, TestClient],
+) -> None:
+    incident_id = declare(as_["responder"], title="Phone call: VPN down", reporter="reporter")
+    assert listed(as_["reporter"]) == [incident_id]
+    first = _timeline(as_["reporter"], incident_id)[0]
+    assert (first["kind"], first["actor"]) == ("declared", "responder")
+    assert first["summary"] == "responder declared the incident for reporter: Phone call: VPN down"

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from fireline.domain.editing import update_incident
 from fireline.domain.errors import Conflict, InvalidInput, UnknownName
-from fireline.domain.incident import declare_incident, update_incident
+from fireline.domain.incident import declare_incident
 from fireline.domain.response import assign_role, comment_on, release_role
 from tests.unit.domain.builders import NOW, SERVICE_TIERS, make_draft, make_incident, make_policy
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from fireline.domain.editing import update_incident
 from fireline.domain.errors import Conflict
-from fireline.domain.incident import declare_incident, update_incident
+from fireline.domain.incident import declare_incident
 from fireline.domain.policy import AccessRules
 from fireline.domain.restriction import grant_access, restrict_incident, revoke_access
 from tests.unit.domain.builders import NOW, SERVICE_TIERS, make_draft, make_incident, make_policy

@@ -103,6 +103,7 @@ async def declare(
         detected_at=body.detected_at,
         reported_at=body.reported_at,
         is_restricted=body.restricted,
+        declared_by=actor,
     )
     if idempotency_key is None:
         batcher: DeclarationBatcher = request.app.state.batcher

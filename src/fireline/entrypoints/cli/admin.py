@@ -12,6 +12,7 @@ from rich.console import Console
 from fireline import __version__
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.bootstrap import Context, build_context, prepare_storage
+from fireline.services import people
 from fireline.services.demo import (
     DEMO_INCIDENTS,
     DEMO_PEOPLE,
@@ -85,6 +86,14 @@ def serve(
             )
         else:
             out.print("demo mode: the database already has incidents; no demo data added")
+    if not people.list_users(context.database):
+        out.print(
+            "no people yet: every API call needs a token. Create the first admin with\n"
+            "  fireline user create NAME --email EMAIL --role admin\n"
+            "  fireline token create --user NAME --scope admin",
+            highlight=False,
+            markup=False,
+        )
     out.print(
         f"Fireline {__version__} on http://{host}:{port} "
         f"({_describe(settings.database_url)}; policy {context.loaded_policy.policy.name} "
