@@ -40,6 +40,8 @@ class Permission(StrEnum):
 
     SELF_READ = "self.read"
     """See who you are (`/me`)."""
+    SELF_PASSWORD = "self.password"
+    """Change your own password (knowing the current one)."""
     INCIDENT_READ = "incident.read"
     """Read incidents, their timelines and roles (only the visible ones, see `can_see`)."""
     INCIDENT_DECLARE = "incident.declare"
@@ -76,6 +78,7 @@ _WRITE = _READ | {
     Permission.INCIDENT_RESTRICT,
     Permission.CATALOG_WRITE,
     Permission.TOKEN_OWN,
+    Permission.SELF_PASSWORD,
 }
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
@@ -88,6 +91,7 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
 _VIEWER = frozenset(
     {
         Permission.SELF_READ,
+        Permission.SELF_PASSWORD,
         Permission.INCIDENT_READ,
         Permission.CATALOG_READ,
         Permission.TOKEN_OWN,

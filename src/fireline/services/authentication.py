@@ -72,13 +72,16 @@ def csrf_token_for(session_id: str, key: bytes) -> str:
 def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Viewer:
     """The viewer a bearer token stands for; Unauthenticated when it stands for nobody."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_SECRET:
-        _refuse(database, now, client, "not a Fireline token", target=None)
+        raise Unauthenticated("not a Fireline token")
     with database.transaction(write=False) as store:
         record = store.find_token(digest_of(token))
         user = store.get_user(record.user_name) if record is not None else None
         teams = store.user_teams(user.name) if user is not None else frozenset()
     if record is None:
-        _refuse(database, now, client, "unknown token", target=None)
+        # Not audited: anyone can send made-up tokens, and each would cost a database write.
+        # A real token that is revoked or expired is worth recording, and only its holder
+        # can send it.
+        raise Unauthenticated("unknown token")
     target = f"token {record.id}"
     if record.revoked_at is not None:
         _refuse(database, now, client, "revoked token", target, actor=record.user_name)
@@ -101,14 +104,14 @@ def authenticate_session(
 ) -> Viewer:
     """The viewer of a web session; Unauthenticated when it ended, expired or idled out."""
     if len(session_id) > MAX_SECRET:
-        _refuse(database, now, client, "malformed session cookie", target=None)
+        raise Unauthenticated("malformed session cookie")
     digest = digest_of(session_id)
     with database.transaction(write=False) as store:
         record = store.find_session(digest)
         user = store.get_user(record.user_name) if record is not None else None
         teams = store.user_teams(user.name) if user is not None else frozenset()
     if record is None:
-        _refuse(database, now, client, "unknown session", target=None)
+        raise Unauthenticated("unknown session")  # not audited, as for unknown tokens
     if record.ended_at is not None:
         _refuse(database, now, client, "ended session", "session", actor=record.user_name)
     if now >= record.expires_at or now - record.last_seen_at >= SESSION_IDLE:

@@ -47,7 +47,10 @@ def demo_password(name: str) -> str:
 
 
 def seed_demo_people(database: Database, hasher: PasswordHasher, *, now: datetime) -> list[str]:
-    """Add the demo people and teams that do not exist yet; returns the names added."""
+    """Add the demo people and teams to a database that has no people yet; returns the
+    names added (none when anyone exists: demo passwords must never reach a real team)."""
+    if people.list_users(database):
+        return []
     added = []
     for user in DEMO_PEOPLE:
         try:

@@ -1,6 +1,6 @@
 """Use cases for people, teams and API tokens; each change is written to the audit log.
 
-`actor` is whoever makes the change ("fireline" for the command line run on the server).
+`actor` is whoever makes the change (`fireline-cli` for the command line on the server).
 Whether the actor may do it at all is the entry point's question (its permission table);
 the rules that depend on the data (which token is whose, which scope may mint which) are
 answered here.
@@ -88,8 +88,8 @@ def update_user(
 ) -> User:
     """Change contact details, role or whether the person is active.
 
-    Deactivating ends every session at once; their tokens stop working on the next request
-    (authentication checks the person, see `fireline.services.authentication`).
+    Deactivating ends every session and revokes every token at once: reactivating someone
+    gives them their access back, never their old credentials.
     """
     unknown = sorted(set(changes) - set(EDITABLE_USER_FIELDS))
     if unknown:
@@ -114,6 +114,19 @@ def update_user(
         entries = _user_change_entries(before, after, actor, now, client)
         if before.is_active and not after.is_active:
             store.end_sessions_of(name, now)
+            for token in store.list_tokens(name):
+                if token.revoked_at is None:
+                    store.revoke_token(token.id, now)
+                    entries.append(
+                        AuditEntry(
+                            now,
+                            actor,
+                            AuditAction.TOKEN_REVOKED,
+                            f"token {token.id}",
+                            client,
+                            {"reason": "owner deactivated"},
+                        )
+                    )
         store.append_audit(entries)
     return after
 
@@ -161,6 +174,24 @@ def set_password(
         store.set_password_hash(name, password_hash)
         store.end_sessions_of(name, now)
         store.append_audit([AuditEntry(now, actor, AuditAction.PASSWORD_CHANGED, name, client)])
+
+
+def change_own_password(
+    database: Database,
+    hasher: PasswordHasher,
+    name: str,
+    *,
+    current: str,
+    new: str,
+    now: datetime,
+    client: str | None = None,
+) -> None:
+    """Change your own password, proving you know the current one; every session ends."""
+    with database.transaction(write=False) as store:
+        stored = store.password_hash(name)
+    if not hasher.verify(stored or hasher.stand_in_hash, current) or stored is None:
+        raise InvalidInput("current_password", "is not your current password")
+    set_password(database, hasher, name, new, actor=name, now=now, client=client)
 
 
 def create_team(

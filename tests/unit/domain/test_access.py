@@ -43,10 +43,9 @@ def test_only_admins_manage_people_and_read_the_audit_log() -> None:
         assert holders == {AccessRole.ADMIN}, permission
 
 
-def test_viewers_change_nothing() -> None:
-    assert ROLE_PERMISSIONS[AccessRole.VIEWER] <= SCOPE_PERMISSIONS[Scope.READ] | {
-        Permission.TOKEN_OWN
-    }
+def test_viewers_change_nothing_but_their_own_credentials() -> None:
+    own = {Permission.TOKEN_OWN, Permission.SELF_PASSWORD}
+    assert ROLE_PERMISSIONS[AccessRole.VIEWER] <= SCOPE_PERMISSIONS[Scope.READ] | own
 
 
 def test_a_scope_only_narrows_a_role() -> None:

@@ -41,6 +41,11 @@ class PasswordIn(Strict):
     password: str = Field(max_length=MAX_PASSWORD)
 
 
+class OwnPasswordIn(Strict):
+    current_password: str = Field(max_length=MAX_PASSWORD)
+    new_password: str = Field(max_length=MAX_PASSWORD)
+
+
 class UserOut(BaseModel):
     name: str
     email: str

@@ -40,7 +40,6 @@ def authorize(request: Request) -> None:
     A plain `def`: it reads the database, so FastAPI runs it in the thread pool.
     """
     route = request.scope.get("route")
-    target = f"{request.method} {request.url.path[:150]}"
     if not isinstance(route, APIRoute):
         return  # FastAPI's own pages (/docs, /openapi.json) are not APIRoutes
     method = "GET" if request.method == "HEAD" else request.method
@@ -52,8 +51,9 @@ def authorize(request: Request) -> None:
         return
     context: Context = request.app.state.context
     viewer, session_id = _authenticate(request, context)
-    now, client = context.clock(), client_address(request)
     if session_id is not None and request.method not in SAFE_METHODS:
+        now, client = context.clock(), client_address(request)
+        target = f"{request.method} {request.url.path[:150]}"
         expected = csrf_token_for(session_id, context.secret)
         if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
             record_refusal(
@@ -68,21 +68,31 @@ def authorize(request: Request) -> None:
                 403, "csrf", f"a signed-in browser request must carry the {CSRF_HEADER} header"
             )
     if not viewer.may(permission):
-        record_refusal(
-            context.database,
-            AuditAction.PERMISSION_DENIED,
-            actor=viewer.name,
-            target=target,
-            client=client,
-            now=now,
-        )
-        raise ProblemError(
-            403,
-            "forbidden",
-            f"this needs the {permission} permission, which your role ({viewer.role}) with "
-            f"{viewer.scope} access does not have",
-        )
+        raise forbid(request, viewer, permission, "this")
     request.state.viewer = viewer
+
+
+def forbid(request: Request, viewer: Viewer, permission: Permission, what: str) -> ProblemError:
+    """Audit a permission denial and return the 403 problem to raise.
+
+    For routes that check a second permission themselves (declaring on someone else's
+    behalf, listing everybody's tokens): every 403 is in the audit log, wherever it arose.
+    """
+    context: Context = request.app.state.context
+    record_refusal(
+        context.database,
+        AuditAction.PERMISSION_DENIED,
+        actor=viewer.name,
+        target=f"{request.method} {request.url.path[:150]}",
+        client=client_address(request),
+        now=context.clock(),
+    )
+    return ProblemError(
+        403,
+        "forbidden",
+        f"{what} needs the {permission} permission, which your role ({viewer.role}) with "
+        f"{viewer.scope} access does not have",
+    )
 
 
 def _authenticate(request: Request, context: Context) -> tuple[Viewer, str | None]:

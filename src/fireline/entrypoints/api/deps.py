@@ -39,8 +39,9 @@ async def get_visibility(request: Request) -> Visibility:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address as the server sees it (behind a proxy: run uvicorn with
-    --proxy-headers so that this is the client's, not the proxy's)."""
+    """The caller's address as the server sees it. Behind a reverse proxy it is the client's
+    only when uvicorn trusts that proxy's X-Forwarded-For (FORWARDED_ALLOW_IPS; by default
+    it trusts 127.0.0.1), see docs/operations.md."""
     return request.client.host if request.client else "unknown"
 
 

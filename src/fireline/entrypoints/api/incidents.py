@@ -13,6 +13,7 @@ from fireline.domain.access import Permission
 from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
+from fireline.entrypoints.api.auth import forbid
 from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
 from fireline.entrypoints.api.deps import ContextDep, ViewerDep, VisibilityDep
@@ -80,10 +81,9 @@ async def declare(
     """
     actor = viewer.name
     if body.reporter not in (None, actor) and not viewer.may(Permission.INCIDENT_RESPOND):
-        raise ProblemError(
-            403,
-            "forbidden",
-            f"declaring on someone else's behalf needs {Permission.INCIDENT_RESPOND}",
+        # forbid() writes to the audit log: off the event loop, like every database call here.
+        raise await to_thread.run_sync(
+            forbid, request, viewer, Permission.INCIDENT_RESPOND, "declaring for someone else"
         )
     draft = Draft(
         title=body.title,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fireline.domain.people import Team, User
 from fireline.entrypoints.api.access_schemas import (
     MeOut,
+    OwnPasswordIn,
     PasswordIn,
     TeamIn,
     TeamList,
@@ -52,6 +53,23 @@ def me(request: Request, context: ContextDep, viewer: ViewerDep) -> MeOut:
         teams=sorted(viewer.teams),
         permissions=sorted(p.value for p in viewer.permissions),
         csrf_token=csrf_token_for(session_id, context.secret) if session_id else None,
+    )
+
+
+@router.put("/me/password", status_code=204)
+def change_own_password(
+    body: OwnPasswordIn, request: Request, context: ContextDep, viewer: ViewerDep
+) -> None:
+    """Change your password (422 when `current_password` is wrong). Your sessions end, so
+    sign in again; API tokens keep working."""
+    people.change_own_password(
+        context.database,
+        context.hasher,
+        viewer.name,
+        current=body.current_password,
+        new=body.new_password,
+        now=context.clock(),
+        client=client_address(request),
     )
 
 

@@ -39,6 +39,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     # Sign-out checks the session and its CSRF token itself, to answer with a page.
     ("POST", "/logout"): PUBLIC,
     ("GET", "/api/v1/me"): P.SELF_READ,
+    ("PUT", "/api/v1/me/password"): P.SELF_PASSWORD,
     ("GET", "/api/v1/incidents"): P.INCIDENT_READ,
     ("POST", "/api/v1/incidents"): P.INCIDENT_DECLARE,
     ("GET", _INCIDENT): P.INCIDENT_READ,

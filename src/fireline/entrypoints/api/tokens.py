@@ -16,9 +16,9 @@ from fireline.entrypoints.api.access_schemas import (
     TokenList,
     TokenOut,
 )
+from fireline.entrypoints.api.auth import forbid
 from fireline.entrypoints.api.deps import ContextDep, ViewerDep, client_address
 from fireline.entrypoints.api.filters import parse_instant
-from fireline.entrypoints.api.problems import ProblemError
 from fireline.services import people
 from fireline.services.access_ports import AuditQuery, TokenRecord
 
@@ -42,15 +42,14 @@ def token_out(record: TokenRecord) -> TokenOut:
 
 @router.get("/tokens", response_model=TokenList)
 def list_tokens(
+    request: Request,
     context: ContextDep,
     viewer: ViewerDep,
     everyone: Annotated[bool, Query(alias="all", description="everybody's (admins)")] = False,
 ) -> TokenList:
     """Your tokens (never the secrets), newest first; `all=true` lists everybody's."""
     if everyone and not viewer.may(Permission.TOKEN_ANY):
-        raise ProblemError(
-            403, "forbidden", f"listing everybody's tokens needs {Permission.TOKEN_ANY}"
-        )
+        raise forbid(request, viewer, Permission.TOKEN_ANY, "listing everybody's tokens")
     records = people.list_tokens(context.database, viewer=viewer, everyone=everyone)
     return TokenList(items=[token_out(record) for record in records])
 
