@@ -117,7 +117,7 @@ SEES_EVERY_OPEN_INCIDENT = frozenset(
 
 
 @dataclass(frozen=True)
-class Viewer:
+class Caller:
     """An authenticated person as one request sees them.
 
     `scope` is the token's scope, or ADMIN for a web session (which carries the whole role).
@@ -138,9 +138,9 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Visibility:
-    """Which incidents a viewer sees, in the terms a query can use.
+    """Which incidents a caller sees, in the terms a query can use.
 
-    Besides the two flags, a viewer always sees the incidents they reported and those they
+    Besides the two flags, a caller always sees the incidents they reported and those they
     were added to by name.
     """
 
@@ -155,13 +155,13 @@ class Visibility:
         return self.sees_open and self.sees_restricted
 
 
-def visibility_of(viewer: Viewer, *, security_team: str | None) -> Visibility:
-    """What `viewer` sees under a policy whose restricted incidents belong to `security_team`."""
-    is_admin = viewer.role is AccessRole.ADMIN
-    in_security_team = security_team is not None and security_team in viewer.teams
+def visibility_of(caller: Caller, *, security_team: str | None) -> Visibility:
+    """What `caller` sees under a policy whose restricted incidents belong to `security_team`."""
+    is_admin = caller.role is AccessRole.ADMIN
+    in_security_team = security_team is not None and security_team in caller.teams
     return Visibility(
-        user=viewer.name,
-        sees_open=viewer.role in SEES_EVERY_OPEN_INCIDENT,
+        user=caller.name,
+        sees_open=caller.role in SEES_EVERY_OPEN_INCIDENT,
         sees_restricted=is_admin or in_security_team,
     )
 
@@ -169,9 +169,9 @@ def visibility_of(viewer: Viewer, *, security_team: str | None) -> Visibility:
 def can_see(
     visibility: Visibility, *, is_restricted: bool, reporter: str, is_granted: bool
 ) -> bool:
-    """Whether the incident exists for this viewer.
+    """Whether the incident exists for this caller.
 
-    `is_granted`: the viewer was added to the incident by name. The reporter always keeps
+    `is_granted`: the caller was added to the incident by name. The reporter always keeps
     sight of what they reported, restricted or not: they already know about it.
     """
     if is_granted or reporter == visibility.user:

@@ -82,12 +82,12 @@ def check_user(user: User) -> User:
     return user
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, field: str = "password") -> str:
     """A new password: long enough to resist guessing, short enough to hash cheaply."""
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput("password", f"at least {MIN_PASSWORD} characters")
+        raise InvalidInput(field, f"at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput("password", f"at most {MAX_PASSWORD} characters")
+        raise InvalidInput(field, f"at most {MAX_PASSWORD} characters")
     return password
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from fireline.domain.access import Viewer
+from fireline.domain.access import Caller
 from fireline.domain.audit import ANONYMOUS, AuditAction, AuditEntry
 from fireline.domain.throttle import record_failure
 from fireline.services.access_ports import PasswordHasher, SessionRecord
@@ -53,7 +53,7 @@ class SignedIn:
     """A new web session: `session_id` goes into the cookie and nowhere else."""
 
     session_id: str
-    viewer: Viewer
+    caller: Caller
 
 
 def new_secret(prefix: str = "") -> str:
@@ -69,8 +69,8 @@ def csrf_token_for(session_id: str, key: bytes) -> str:
     return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
 
 
-def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Viewer:
-    """The viewer a bearer token stands for; Unauthenticated when it stands for nobody."""
+def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Caller:
+    """The caller a bearer token stands for; Unauthenticated when it stands for nobody."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_SECRET:
         raise Unauthenticated("not a Fireline token")
     with database.transaction(write=False) as store:
@@ -96,13 +96,13 @@ def authenticate_token(database: Database, token: str, *, now: datetime, client:
                 store.append_audit(
                     [AuditEntry(now, user.name, AuditAction.TOKEN_FIRST_USED, target, client)]
                 )
-    return Viewer(user.name, user.role, teams, record.scope)
+    return Caller(user.name, user.role, teams, record.scope)
 
 
 def authenticate_session(
     database: Database, session_id: str, *, now: datetime, client: str
-) -> Viewer:
-    """The viewer of a web session; Unauthenticated when it ended, expired or idled out."""
+) -> Caller:
+    """The caller of a web session; Unauthenticated when it ended, expired or idled out."""
     if len(session_id) > MAX_SECRET:
         raise Unauthenticated("malformed session cookie")
     digest = digest_of(session_id)
@@ -121,7 +121,7 @@ def authenticate_session(
     if now - record.last_seen_at >= TOUCH_EVERY:
         with database.transaction() as store:
             store.touch_session(digest, now)
-    return Viewer(user.name, user.role, teams)
+    return Caller(user.name, user.role, teams)
 
 
 def log_in(
@@ -186,7 +186,7 @@ def log_in(
             [AuditEntry(now, user.name, AuditAction.LOGIN_SUCCEEDED, user.name, client)]
         )
         teams = store.user_teams(user.name)
-    return SignedIn(session_id, Viewer(user.name, user.role, teams))
+    return SignedIn(session_id, Caller(user.name, user.role, teams))
 
 
 def log_out(database: Database, session_id: str, *, now: datetime, client: str) -> None:

@@ -229,7 +229,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
         for status in demo.path:
             step_at += timedelta(minutes=7)
             incidents.change_status(
-                database, declared.incident.id, status, viewer=alex, now=step_at, note=None
+                database, declared.incident.id, status, visibility=alex, now=step_at, note=None
             )
         if demo.commander and "incident_commander" in policy.role_names:
             incidents.assign_role(
@@ -238,7 +238,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 declared.incident.id,
                 role="incident_commander",
                 person=demo.commander,
-                viewer=alex,
+                visibility=alex,
                 now=step_at + timedelta(minutes=1),
             )
         if demo.comment:
@@ -246,7 +246,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 database,
                 declared.incident.id,
                 body=demo.comment,
-                viewer=alex,
+                visibility=alex,
                 now=step_at + timedelta(minutes=1),
             )
     return True

@@ -1,8 +1,8 @@
 """Use cases for incidents: declare, read, list, change, acknowledge, comment, assign roles.
 
-Every use case on an existing incident takes the `viewer`'s `Visibility`, and an incident
+Every use case on an existing incident takes the `visibility`'s `Visibility`, and an incident
 they may not see raises NotFound exactly as a missing one does (see `load_visible`). The
-viewer is also the actor the timeline records.
+visibility is also the actor the timeline records.
 """
 
 from __future__ import annotations
@@ -167,10 +167,10 @@ def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Inc
     return incident
 
 
-def get_incident(database: Database, incident_id: str, viewer: Visibility) -> Incident:
-    """The incident; NotFound when there is none with that ID that the viewer may see."""
+def get_incident(database: Database, incident_id: str, visibility: Visibility) -> Incident:
+    """The incident; NotFound when there is none with that ID that the visibility may see."""
     with database.transaction(write=False) as store:
-        return load_visible(store, incident_id, viewer)
+        return load_visible(store, incident_id, visibility)
 
 
 def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
@@ -186,19 +186,21 @@ def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
         return store.list_incidents(query)
 
 
-def get_timeline(database: Database, incident_id: str, viewer: Visibility) -> list[RecordedEvent]:
+def get_timeline(
+    database: Database, incident_id: str, visibility: Visibility
+) -> list[RecordedEvent]:
     """Every timeline event of the incident, oldest first; NotFound for an unknown incident."""
     with database.transaction(write=False) as store:
-        load_visible(store, incident_id, viewer)
+        load_visible(store, incident_id, visibility)
         return store.list_timeline(incident_id)
 
 
 def get_roles(
-    database: Database, incident_id: str, viewer: Visibility
+    database: Database, incident_id: str, visibility: Visibility
 ) -> tuple[dict[str, str], list[RoleAssignment]]:
     """Current role holders and the full assignment history of the incident."""
     with database.transaction(write=False) as store:
-        load_visible(store, incident_id, viewer)
+        load_visible(store, incident_id, visibility)
         return store.role_holders(incident_id), store.role_history(incident_id)
 
 
@@ -209,13 +211,13 @@ def update_incident(
     changes: Mapping[str, object],
     *,
     reason: str | None,
-    viewer: Visibility,
+    visibility: Visibility,
     now: datetime,
 ) -> Incident:
     """Change fields; classification is re-derived under the incident's own policy version."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
-        actor = viewer.user
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        actor = visibility.user
         services = changes.get("services", incident.services)
         names = [str(name) for name in services] if isinstance(services, list | tuple) else []
         updated, events = editing.update_incident(
@@ -238,14 +240,14 @@ def change_status(
     incident_id: str,
     target: Status,
     *,
-    viewer: Visibility,
+    visibility: Visibility,
     now: datetime,
     note: str | None,
 ) -> Incident:
     """Move the incident along its lifecycle; IllegalTransition names the allowed moves."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
-        actor = viewer.user
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        actor = visibility.user
         updated, events = response.change_status(incident, target, actor=actor, now=now, note=note)
         store.save_incident(updated)
         store.append_events(incident_id, events)
@@ -253,12 +255,12 @@ def change_status(
 
 
 def acknowledge_incident(
-    database: Database, incident_id: str, *, viewer: Visibility, now: datetime
+    database: Database, incident_id: str, *, visibility: Visibility, now: datetime
 ) -> Incident:
     """Record that `actor` took the incident on; Conflict when that is no longer possible."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
-        actor = viewer.user
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        actor = visibility.user
         updated, events = response.acknowledge_incident(incident, actor=actor, now=now)
         store.save_incident(updated)
         store.append_events(incident_id, events)
@@ -266,12 +268,12 @@ def acknowledge_incident(
 
 
 def comment_on_incident(
-    database: Database, incident_id: str, *, body: str, viewer: Visibility, now: datetime
+    database: Database, incident_id: str, *, body: str, visibility: Visibility, now: datetime
 ) -> RecordedEvent:
     """Add a comment to the timeline and return it as stored."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
-        actor = viewer.user
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        actor = visibility.user
         event = response.comment_on(incident, body=body, actor=actor, now=now)
         store.append_events(incident_id, [event])
         return store.list_timeline(incident_id)[-1]
@@ -284,13 +286,13 @@ def assign_role(
     *,
     role: str,
     person: str | None,
-    viewer: Visibility,
+    visibility: Visibility,
     now: datetime,
 ) -> tuple[dict[str, str], list[RoleAssignment]]:
     """Hand `role` to `person` (None releases it); returns holders and history afterwards."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
-        actor = viewer.user
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        actor = visibility.user
         policy = policies.get(incident.policy_version)
         holder = store.role_holders(incident_id).get(role)
         if person is None:
@@ -314,18 +316,18 @@ def assign_role(
 
 
 def load_visible(
-    store: Store, incident_id: str, viewer: Visibility, *, for_update: bool = False
+    store: Store, incident_id: str, visibility: Visibility, *, for_update: bool = False
 ) -> Incident:
-    """The incident if `viewer` may see it; otherwise NotFound, worded as for a missing one."""
+    """The incident if `visibility` may see it; otherwise NotFound, worded as for a missing one."""
     incident = _load(store, incident_id, for_update=for_update)
-    if viewer.sees_everything or can_see(
-        viewer,
+    if visibility.sees_everything or can_see(
+        visibility,
         is_restricted=incident.is_restricted,
         reporter=incident.reporter,
         is_granted=False,
     ):
         return incident
-    if store.has_access(incident_id, viewer.user):
+    if store.has_access(incident_id, visibility.user):
         return incident
     raise NotFound(f"no incident {incident_id!r}")
 

@@ -9,16 +9,15 @@ answered here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
-from fireline.domain.access import AccessRole, Permission, Scope, Viewer, scope_covers
+from fireline.domain.access import AccessRole
 from fireline.domain.audit import AuditAction, AuditEntry
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
 from fireline.domain.people import Team, User, check_handle, check_password, check_team, check_user
 from fireline.domain.timeline import JsonValue
-from fireline.services.access_ports import AuditQuery, PasswordHasher, RecordedAudit, TokenRecord
-from fireline.services.authentication import TOKEN_PREFIX, digest_of, new_secret
+from fireline.services.access_ports import PasswordHasher
 from fireline.services.ports import Database, DuplicateKey, Store
 
 EDITABLE_USER_FIELDS = (
@@ -30,14 +29,6 @@ EDITABLE_USER_FIELDS = (
     "role",
     "is_active",
 )
-
-
-@dataclass(frozen=True)
-class NewToken:
-    """A token just made: `secret` is shown this once and never stored."""
-
-    secret: str
-    record: TokenRecord
 
 
 def create_user(
@@ -69,7 +60,7 @@ def create_user(
 def get_user(database: Database, name: str) -> tuple[User, frozenset[str]]:
     """The person and their teams; NotFound for an unknown name."""
     with database.transaction(write=False) as store:
-        return _load_user(store, name), store.user_teams(name)
+        return load_user(store, name), store.user_teams(name)
 
 
 def list_users(database: Database) -> list[User]:
@@ -105,7 +96,7 @@ def update_user(
                 "role", f"unknown role {changes['role']!r}; allowed: {allowed}"
             ) from None
     with database.transaction() as store:
-        before = _load_user(store, name)
+        before = load_user(store, name)
         after = check_user(replace(before, **changes))  # type: ignore[arg-type]
         try:
             store.save_user(after)
@@ -170,7 +161,7 @@ def set_password(
     """Set a new password and end the person's sessions (a reset should lock others out)."""
     password_hash = hasher.hash(check_password(password))
     with database.transaction() as store:
-        _load_user(store, name)
+        load_user(store, name)
         store.set_password_hash(name, password_hash)
         store.end_sessions_of(name, now)
         store.append_audit([AuditEntry(now, actor, AuditAction.PASSWORD_CHANGED, name, client)])
@@ -187,6 +178,7 @@ def change_own_password(
     client: str | None = None,
 ) -> None:
     """Change your own password, proving you know the current one; every session ends."""
+    check_password(new, field="new_password")
     with database.transaction(write=False) as store:
         stored = store.password_hash(name)
     if not hasher.verify(stored or hasher.stand_in_hash, current) or stored is None:
@@ -235,7 +227,7 @@ def set_team_member(
     with database.transaction() as store:
         if store.get_team(team) is None:
             raise NotFound(f"no team {team[:80]!r}")
-        _load_user(store, user_name)
+        load_user(store, user_name)
         if member:
             changed = store.add_team_member(team, user_name)
             action = AuditAction.TEAM_MEMBER_ADDED
@@ -247,91 +239,7 @@ def set_team_member(
         return store.team_members(team)
 
 
-def create_token(
-    database: Database,
-    *,
-    owner: str,
-    name: str,
-    scope: Scope,
-    expires_at: datetime | None,
-    creator: Viewer,
-    now: datetime,
-    client: str | None = None,
-) -> NewToken:
-    """A new token for `owner`, made by `creator`.
-
-    Anyone may make tokens for themselves; making one for someone else takes `token.any`.
-    A token never carries more than the one it was made with (a read token cannot mint a
-    write token), nor more than its owner's role allows (its scope only narrows that).
-    """
-    if owner != creator.name and not creator.may(Permission.TOKEN_ANY):
-        raise NotFound(f"no user {owner[:80]!r}")
-    if not scope_covers(creator.scope, scope):
-        raise InvalidInput("scope", f"a {creator.scope} token cannot create a {scope} token")
-    if not name.strip() or len(name) > 100 or not name.isprintable():
-        raise InvalidInput("name", "1 to 100 printable characters")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidInput("expires_at", "must be in the future")
-    secret = new_secret(TOKEN_PREFIX)
-    with database.transaction() as store:
-        user = _load_user(store, owner)
-        if not user.is_active:
-            raise Conflict(f"{owner} is deactivated")
-        record = TokenRecord(
-            0, owner, name.strip(), secret[:10], scope, now, creator.name, expires_at
-        )
-        record = replace(record, id=store.add_token(record, digest_of(secret)))
-        detail = {"owner": owner, "scope": scope.value, "name": record.name}
-        store.append_audit(
-            [
-                AuditEntry(
-                    now,
-                    creator.name,
-                    AuditAction.TOKEN_CREATED,
-                    f"token {record.id}",
-                    client,
-                    dict(detail),
-                )
-            ]
-        )
-    return NewToken(secret, record)
-
-
-def list_tokens(database: Database, *, viewer: Viewer, everyone: bool) -> list[TokenRecord]:
-    """The viewer's tokens, or everybody's (`everyone`, which takes `token.any`)."""
-    with database.transaction(write=False) as store:
-        return store.list_tokens(None if everyone else viewer.name)
-
-
-def revoke_token(
-    database: Database, token_id: int, *, viewer: Viewer, now: datetime, client: str | None = None
-) -> TokenRecord:
-    """Revoke a token at once; someone else's token is NotFound without `token.any`."""
-    with database.transaction() as store:
-        record = store.get_token(token_id)
-        if record is None or (
-            record.user_name != viewer.name and not viewer.may(Permission.TOKEN_ANY)
-        ):
-            raise NotFound(f"no token {token_id}")
-        if record.revoked_at is None:
-            store.revoke_token(token_id, now)
-            store.append_audit(
-                [
-                    AuditEntry(
-                        now, viewer.name, AuditAction.TOKEN_REVOKED, f"token {token_id}", client
-                    )
-                ]
-            )
-            record = replace(record, revoked_at=now)
-        return record
-
-
-def list_audit(database: Database, query: AuditQuery) -> list[RecordedAudit]:
-    with database.transaction(write=False) as store:
-        return store.list_audit(query)
-
-
-def _load_user(store: Store, name: str) -> User:
+def load_user(store: Store, name: str) -> User:
     try:
         check_handle("name", name)
     except InvalidInput:

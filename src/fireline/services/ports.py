@@ -77,7 +77,7 @@ class IncidentQuery:
     after: Position | None = None
     limit: int = 50
     visible_to: Visibility | None = None
-    """Only incidents this viewer may see (None: all, for the system's own use)."""
+    """Only incidents this caller may see (None: all, for the system's own use)."""
 
 
 @dataclass(frozen=True)

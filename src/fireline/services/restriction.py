@@ -23,43 +23,43 @@ def restrict_incident(
     restricted: bool,
     *,
     note: str | None,
-    viewer: Visibility,
+    visibility: Visibility,
     now: datetime,
     client: str | None = None,
 ) -> Incident:
     """Restrict the incident (or open it up). Someone who restricts an incident they would
     then no longer see is added to it by name: hiding it from yourself helps nobody."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
+        incident = load_visible(store, incident_id, visibility, for_update=True)
         updated, events = restriction.restrict_incident(
-            incident, restricted, actor=viewer.user, now=now, note=note
+            incident, restricted, actor=visibility.user, now=now, note=note
         )
         if not events:
             return updated
         keeps_sight = can_see(
-            viewer,
+            visibility,
             is_restricted=restricted,
             reporter=incident.reporter,
-            is_granted=store.has_access(incident_id, viewer.user),
+            is_granted=store.has_access(incident_id, visibility.user),
         )
         if not keeps_sight:
-            store.add_access(incident_id, AccessGrant(viewer.user, viewer.user, now))
+            store.add_access(incident_id, AccessGrant(visibility.user, visibility.user, now))
             events += restriction.grant_access(
-                incident, viewer.user, already=False, actor=viewer.user, now=now
+                incident, visibility.user, already=False, actor=visibility.user, now=now
             )
         store.save_incident(updated)
         store.append_events(incident_id, events)
         action = (
             AuditAction.INCIDENT_RESTRICTED if restricted else AuditAction.INCIDENT_UNRESTRICTED
         )
-        store.append_audit([AuditEntry(now, viewer.user, action, incident_id, client)])
+        store.append_audit([AuditEntry(now, visibility.user, action, incident_id, client)])
         return updated
 
 
-def list_access(database: Database, incident_id: str, viewer: Visibility) -> list[AccessGrant]:
+def list_access(database: Database, incident_id: str, visibility: Visibility) -> list[AccessGrant]:
     """The people added to the incident by name."""
     with database.transaction(write=False) as store:
-        load_visible(store, incident_id, viewer)
+        load_visible(store, incident_id, visibility)
         return store.access_grants(incident_id)
 
 
@@ -69,32 +69,32 @@ def set_access(
     user_name: str,
     *,
     granted: bool,
-    viewer: Visibility,
+    visibility: Visibility,
     now: datetime,
     client: str | None = None,
 ) -> tuple[Incident, list[AccessGrant]]:
     """Add (`granted`) or remove a person by name; returns the incident and the list."""
     with database.transaction() as store:
-        incident = load_visible(store, incident_id, viewer, for_update=True)
+        incident = load_visible(store, incident_id, visibility, for_update=True)
         if store.get_user(user_name) is None:
             raise NotFound(f"no user {user_name[:80]!r}")
         had = store.has_access(incident_id, user_name)
         if granted:
             events = restriction.grant_access(
-                incident, user_name, already=had, actor=viewer.user, now=now
+                incident, user_name, already=had, actor=visibility.user, now=now
             )
             if events:
-                store.add_access(incident_id, AccessGrant(user_name, viewer.user, now))
+                store.add_access(incident_id, AccessGrant(user_name, visibility.user, now))
             action = AuditAction.INCIDENT_ACCESS_GRANTED
         else:
             events = restriction.revoke_access(
-                incident, user_name, had=had, actor=viewer.user, now=now
+                incident, user_name, had=had, actor=visibility.user, now=now
             )
             store.remove_access(incident_id, user_name)
             action = AuditAction.INCIDENT_ACCESS_REVOKED
         if events:
             store.append_events(incident_id, events)
             store.append_audit(
-                [AuditEntry(now, viewer.user, action, incident_id, client, {"user": user_name})]
+                [AuditEntry(now, visibility.user, action, incident_id, client, {"user": user_name})]
             )
         return incident, store.access_grants(incident_id)

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from fireline.adapters.passwords import Argon2Hasher
 from fireline.bootstrap import Context, build_context
-from fireline.domain.access import AccessRole, Scope, Viewer
+from fireline.domain.access import AccessRole, Caller, Scope
 from fireline.domain.people import User
 from fireline.entrypoints.api.app import create_app
-from fireline.services import people
+from fireline.services import people, tokens
 from fireline.settings import Settings
 
 CHEAP_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
@@ -85,13 +85,13 @@ def add_person(
 
             people.create_team(context.database, Team(team), actor="test", now=now)
         people.set_team_member(context.database, team, name, member=True, actor="test", now=now)
-    made = people.create_token(
+    made = tokens.create_token(
         context.database,
         owner=name,
         name="tests",
         scope=scope,
         expires_at=None,
-        creator=Viewer(name, role, frozenset(teams), Scope.ADMIN),
+        creator=Caller(name, role, frozenset(teams), Scope.ADMIN),
         now=now,
     )
     return made.secret

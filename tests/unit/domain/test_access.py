@@ -11,9 +11,9 @@ from fireline.domain.access import (
     ROLE_PERMISSIONS,
     SCOPE_PERMISSIONS,
     AccessRole,
+    Caller,
     Permission,
     Scope,
-    Viewer,
     can_see,
     scope_covers,
     visibility_of,
@@ -49,11 +49,11 @@ def test_viewers_change_nothing_but_their_own_credentials() -> None:
 
 
 def test_a_scope_only_narrows_a_role() -> None:
-    admin_reading = Viewer("a", AccessRole.ADMIN, scope=Scope.READ)
+    admin_reading = Caller("a", AccessRole.ADMIN, scope=Scope.READ)
     assert admin_reading.may(Permission.INCIDENT_READ)
     assert not admin_reading.may(Permission.INCIDENT_DECLARE)
     assert not admin_reading.may(Permission.AUDIT_READ)
-    reporter_admin_scope = Viewer("r", AccessRole.REPORTER, scope=Scope.ADMIN)
+    reporter_admin_scope = Caller("r", AccessRole.REPORTER, scope=Scope.ADMIN)
     assert reporter_admin_scope.permissions == ROLE_PERMISSIONS[AccessRole.REPORTER]
 
 
@@ -97,7 +97,7 @@ def test_who_sees_an_incident(
     granted: bool,
     sees: bool,
 ) -> None:
-    visibility = visibility_of(Viewer("me", role, frozenset(teams)), security_team="security")
+    visibility = visibility_of(Caller("me", role, frozenset(teams)), security_team="security")
     assert (
         can_see(visibility, is_restricted=restricted, reporter=reporter, is_granted=granted) is sees
     )
@@ -105,7 +105,7 @@ def test_who_sees_an_incident(
 
 def test_without_a_security_team_only_admins_see_every_restricted_incident() -> None:
     member = visibility_of(
-        Viewer("me", AccessRole.RESPONDER, frozenset({"security"})), security_team=None
+        Caller("me", AccessRole.RESPONDER, frozenset({"security"})), security_team=None
     )
     assert not can_see(member, is_restricted=True, reporter="x", is_granted=False)
 

@@ -7,32 +7,24 @@ written (see migration 0002).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from fireline.adapters.db.tables import (
     api_tokens,
-    audit_log,
     incident_access,
-    login_throttles,
     sessions,
     team_members,
     teams,
     users,
 )
 from fireline.domain.access import AccessRole, Scope
-from fireline.domain.audit import AuditAction, AuditEntry
 from fireline.domain.people import Team, User
-from fireline.domain.throttle import Throttle
 from fireline.services.access_ports import (
     AccessGrant,
-    AuditQuery,
-    RecordedAudit,
     SessionRecord,
     TokenRecord,
 )
@@ -82,14 +74,14 @@ class AccessStoreMixin:
     _connection: Connection
     _dialect: str
 
-    def _upsert(self, table: Any) -> Any:
-        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+    _insert: Callable[[Any], Any]
+    """INSERT with ON CONFLICT for this dialect (from `CatalogStore`)."""
 
     # -- users and teams -------------------------------------------------------------
 
     def add_user(self, user: User, password_hash: str | None) -> None:
         row = {**_user_row(user), "password_hash": password_hash}
-        stmt = self._upsert(users).values(row).on_conflict_do_nothing().returning(users.c.name)
+        stmt = self._insert(users).values(row).on_conflict_do_nothing().returning(users.c.name)
         if self._connection.execute(stmt).first() is None:
             raise DuplicateKey(f"a user named {user.name!r} or with email {user.email!r} exists")
 
@@ -125,7 +117,7 @@ class AccessStoreMixin:
 
     def add_team(self, team: Team) -> None:
         row = {"name": team.name, "description": team.description}
-        stmt = self._upsert(teams).values(row).on_conflict_do_nothing().returning(teams.c.name)
+        stmt = self._insert(teams).values(row).on_conflict_do_nothing().returning(teams.c.name)
         if self._connection.execute(stmt).first() is None:
             raise DuplicateKey(f"a team named {team.name!r} already exists")
 
@@ -147,7 +139,7 @@ class AccessStoreMixin:
 
     def add_team_member(self, team: str, user_name: str) -> bool:
         stmt = (
-            self._upsert(team_members)
+            self._insert(team_members)
             .values(team=team, user_name=user_name)
             .on_conflict_do_nothing()
             .returning(team_members.c.team)
@@ -220,78 +212,6 @@ class AccessStoreMixin:
         stmt = update(sessions).where(s.user_name == user_name, s.ended_at.is_(None))
         self._connection.execute(stmt.values(ended_at=now))
 
-    # -- login throttles -------------------------------------------------------------
-
-    def get_throttle(self, key: str) -> Throttle:
-        stmt = select(login_throttles).where(login_throttles.c.key == key)
-        if self._dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        row = self._connection.execute(stmt).first()
-        if row is None:
-            return Throttle(key)
-        return Throttle(row.key, row.failures, row.locked_until, row.last_failure_at)
-
-    def save_throttle(self, throttle: Throttle) -> None:
-        row = {
-            "key": throttle.key,
-            "failures": throttle.failures,
-            "locked_until": throttle.locked_until,
-            "last_failure_at": throttle.last_failure_at,
-        }
-        stmt = self._upsert(login_throttles).values(row)
-        stmt = stmt.on_conflict_do_update(index_elements=[login_throttles.c.key], set_=row)
-        self._connection.execute(stmt)
-
-    def clear_throttle(self, key: str) -> None:
-        self._connection.execute(delete(login_throttles).where(login_throttles.c.key == key))
-
-    # -- audit log -------------------------------------------------------------------
-
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        rows = [
-            {
-                "at": e.at,
-                "actor": e.actor[:64],
-                "action": e.action.value,
-                "target": e.target and e.target[:200],
-                "client": e.client and e.client[:100],
-                "detail": json.dumps(e.detail),
-            }
-            for e in entries
-        ]
-        if rows:
-            self._connection.execute(insert(audit_log), rows)
-
-    def list_audit(self, query: AuditQuery) -> list[RecordedAudit]:
-        a = audit_log.c
-        stmt = select(audit_log).order_by(a.seq.desc()).limit(query.limit)
-        if query.actor is not None:
-            stmt = stmt.where(a.actor == query.actor)
-        if query.actions:
-            stmt = stmt.where(a.action.in_([action.value for action in query.actions]))
-        if query.target is not None:
-            stmt = stmt.where(a.target == query.target)
-        if query.since is not None:
-            stmt = stmt.where(a.at >= query.since)
-        if query.until is not None:
-            stmt = stmt.where(a.at < query.until)
-        if query.before is not None:
-            stmt = stmt.where(a.seq < query.before)
-        return [
-            RecordedAudit(
-                row.seq,
-                AuditEntry(
-                    at=row.at,
-                    actor=row.actor,
-                    action=AuditAction(row.action),
-                    target=row.target,
-                    client=row.client,
-                    detail=json.loads(row.detail),
-                ),
-            )
-            for row in self._connection.execute(stmt)
-        ]
-
     # -- incident access lists -------------------------------------------------------
 
     def access_grants(self, incident_id: str) -> list[AccessGrant]:
@@ -315,7 +235,7 @@ class AccessStoreMixin:
             "added_by": grant.added_by,
             "added_at": grant.added_at,
         }
-        self._connection.execute(self._upsert(incident_access).values(row).on_conflict_do_nothing())
+        self._connection.execute(self._insert(incident_access).values(row).on_conflict_do_nothing())
 
     def remove_access(self, incident_id: str, user_name: str) -> None:
         g = incident_access.c

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Row, Text, bindparam, delete, func, insert, select, update
 
 from fireline.adapters.db.access import AccessStoreMixin
+from fireline.adapters.db.audit import AuditStoreMixin
 from fireline.adapters.db.autocommit import AutocommitWriter, next_number_in, remember_words_in
 from fireline.adapters.db.catalog import CatalogStore
 from fireline.adapters.db.search import (
@@ -83,7 +84,7 @@ _INSERT_EVENT = insert(timeline)
 _TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != "seq")]
 
 
-class SqlStore(AccessStoreMixin, CatalogStore):
+class SqlStore(AccessStoreMixin, AuditStoreMixin, CatalogStore):
     """Reads and writes of one transaction on `connection`; implements `Store`.
 
     `shared` writes the rows every declaration touches (the day's counter, the search word

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 
 from fireline.bootstrap import Context
-from fireline.domain.access import Permission, Viewer
+from fireline.domain.access import Caller, Permission
 from fireline.domain.audit import AuditAction
 from fireline.entrypoints.api.deps import client_address
 from fireline.entrypoints.api.permissions import UndeclaredRoute
@@ -50,7 +50,7 @@ def authorize(request: Request) -> None:
     if not isinstance(permission, Permission):  # PUBLIC
         return
     context: Context = request.app.state.context
-    viewer, session_id = _authenticate(request, context)
+    caller, session_id = _authenticate(request, context)
     if session_id is not None and request.method not in SAFE_METHODS:
         now, client = context.clock(), client_address(request)
         target = f"{request.method} {request.url.path[:150]}"
@@ -59,7 +59,7 @@ def authorize(request: Request) -> None:
             record_refusal(
                 context.database,
                 AuditAction.CSRF_REFUSED,
-                actor=viewer.name,
+                actor=caller.name,
                 target=target,
                 client=client,
                 now=now,
@@ -67,12 +67,12 @@ def authorize(request: Request) -> None:
             raise ProblemError(
                 403, "csrf", f"a signed-in browser request must carry the {CSRF_HEADER} header"
             )
-    if not viewer.may(permission):
-        raise forbid(request, viewer, permission, "this")
-    request.state.viewer = viewer
+    if not caller.may(permission):
+        raise forbid(request, caller, permission, "this")
+    request.state.caller = caller
 
 
-def forbid(request: Request, viewer: Viewer, permission: Permission, what: str) -> ProblemError:
+def forbid(request: Request, caller: Caller, permission: Permission, what: str) -> ProblemError:
     """Audit a permission denial and return the 403 problem to raise.
 
     For routes that check a second permission themselves (declaring on someone else's
@@ -82,7 +82,7 @@ def forbid(request: Request, viewer: Viewer, permission: Permission, what: str) 
     record_refusal(
         context.database,
         AuditAction.PERMISSION_DENIED,
-        actor=viewer.name,
+        actor=caller.name,
         target=f"{request.method} {request.url.path[:150]}",
         client=client_address(request),
         now=context.clock(),
@@ -90,13 +90,13 @@ def forbid(request: Request, viewer: Viewer, permission: Permission, what: str) 
     return ProblemError(
         403,
         "forbidden",
-        f"{what} needs the {permission} permission, which your role ({viewer.role}) with "
-        f"{viewer.scope} access does not have",
+        f"{what} needs the {permission} permission, which your role ({caller.role}) with "
+        f"{caller.scope} access does not have",
     )
 
 
-def _authenticate(request: Request, context: Context) -> tuple[Viewer, str | None]:
-    """The viewer, and the session ID when it came from a session cookie."""
+def _authenticate(request: Request, context: Context) -> tuple[Caller, str | None]:
+    """The caller, and the session ID when it came from a session cookie."""
     now, client = context.clock(), client_address(request)
     header = request.headers.get("authorization")
     if header is not None:
@@ -120,12 +120,12 @@ def _authenticate(request: Request, context: Context) -> tuple[Viewer, str | Non
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         try:
-            viewer = authenticate_session(context.database, session_id, now=now, client=client)
+            caller = authenticate_session(context.database, session_id, now=now, client=client)
         except Unauthenticated:
             raise ProblemError(
                 401, "unauthenticated", "your session has ended; sign in again", headers=_CHALLENGE
             ) from None
-        return viewer, session_id
+        return caller, session_id
     raise ProblemError(
         401,
         "unauthenticated",

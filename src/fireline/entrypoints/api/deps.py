@@ -1,7 +1,7 @@
 """Request-scoped dependencies: the process context, who is asking, and what they may see.
 
 `authorize` runs before every route (it is the application's own dependency) and leaves the
-`Viewer` on `request.state`; the small dependencies below hand it to routes. They are
+`Caller` on `request.state`; the small dependencies below hand it to routes. They are
 `async def` although they never await: FastAPI runs a plain `def` dependency in its thread
 pool, a hand-off that costs more than they do.
 """
@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from fireline.bootstrap import Context
-from fireline.domain.access import Viewer, Visibility, visibility_of
+from fireline.domain.access import Caller, Visibility, visibility_of
 
 
 async def get_context(request: Request) -> Context:
@@ -21,19 +21,19 @@ async def get_context(request: Request) -> Context:
     return context
 
 
-async def get_viewer(request: Request) -> Viewer:
+async def get_caller(request: Request) -> Caller:
     """The authenticated person (set by `authorize`; never reached on a public route)."""
-    viewer: Viewer | None = getattr(request.state, "viewer", None)
-    if viewer is None:  # a public route asking for a viewer is a programming error
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:  # a public route asking who calls is a programming error
         raise RuntimeError(f"{request.url.path} is public but asks who is calling")
-    return viewer
+    return caller
 
 
 async def get_visibility(request: Request) -> Visibility:
-    """Which incidents the viewer sees, under the policy in force now."""
+    """Which incidents the caller sees, under the policy in force now."""
     context: Context = request.app.state.context
     return visibility_of(
-        await get_viewer(request),
+        await get_caller(request),
         security_team=context.policies.current.access.security_team,
     )
 
@@ -46,5 +46,5 @@ def client_address(request: Request) -> str:
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 VisibilityDep = Annotated[Visibility, Depends(get_visibility)]

@@ -16,7 +16,7 @@ from fireline.domain.policy import Policy
 from fireline.entrypoints.api.auth import forbid
 from fireline.entrypoints.api.batching import DeclarationBatcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
-from fireline.entrypoints.api.deps import ContextDep, ViewerDep, VisibilityDep
+from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
 from fireline.entrypoints.api.filters import build_query, check_parameters
 from fireline.entrypoints.api.problems import ProblemError
 from fireline.entrypoints.api.schemas import (
@@ -71,7 +71,7 @@ async def declare(
     body: IncidentIn,
     request: Request,
     context: ContextDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> IncidentOut:
@@ -79,11 +79,11 @@ async def declare(
 
     Only those who may edit incidents (responders and up) may name another `reporter`.
     """
-    actor = viewer.name
-    if body.reporter not in (None, actor) and not viewer.may(Permission.INCIDENT_RESPOND):
+    actor = caller.name
+    if body.reporter not in (None, actor) and not caller.may(Permission.INCIDENT_RESPOND):
         # forbid() writes to the audit log: off the event loop, like every database call here.
         raise await to_thread.run_sync(
-            forbid, request, viewer, Permission.INCIDENT_RESPOND, "declaring for someone else"
+            forbid, request, caller, Permission.INCIDENT_RESPOND, "declaring for someone else"
         )
     draft = Draft(
         title=body.title,
@@ -132,7 +132,7 @@ async def declare(
 def list_incidents(
     request: Request,
     context: ContextDep,
-    viewer: VisibilityDep,
+    visibility: VisibilityDep,
     status: Annotated[
         list[str],
         Query(description="repeat or comma-separate; `in_progress` = the three working statuses"),
@@ -161,7 +161,7 @@ def list_incidents(
     check_parameters(request.query_params)
     query = build_query(
         context.policies.current,
-        actor=viewer.user,
+        actor=visibility.user,
         status=status,
         severity=severity,
         priority=priority,
@@ -174,7 +174,7 @@ def list_incidents(
         q=q,
         oldest_first=order == "oldest",
         limit=limit + 1,
-        visible_to=viewer,
+        visible_to=visibility,
     )
     secret = context.secret
     filters = _filters_digest(query)
@@ -196,15 +196,15 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def show(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> IncidentOut:
+def show(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> IncidentOut:
     """One incident; 404 when there is none with that ID (or you may not see it)."""
-    found = incidents.get_incident(context.database, incident_id, viewer)
+    found = incidents.get_incident(context.database, incident_id, visibility)
     return incident_out_pinned(context, found)
 
 
 @router.patch("/{incident_id}", response_model=IncidentOut)
 def update(
-    incident_id: str, body: IncidentPatch, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, body: IncidentPatch, context: ContextDep, visibility: VisibilityDep
 ) -> IncidentOut:
     """Change fields. A severity change needs `reason`; every change lands on the timeline."""
     changes: dict[str, Any] = {
@@ -231,7 +231,7 @@ def update(
         incident_id,
         changes,
         reason=body.reason,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
     )
     return incident_out_pinned(context, updated)

@@ -20,7 +20,7 @@ from fireline.entrypoints.api.access_schemas import (
     UserPatch,
 )
 from fireline.entrypoints.api.auth import SESSION_COOKIE
-from fireline.entrypoints.api.deps import ContextDep, ViewerDep, client_address
+from fireline.entrypoints.api.deps import CallerDep, ContextDep, client_address
 from fireline.services import people
 from fireline.services.authentication import csrf_token_for
 
@@ -43,29 +43,29 @@ def user_out(user: User, teams: frozenset[str] | None = None) -> UserOut:
 
 
 @router.get("/me", response_model=MeOut)
-def me(request: Request, context: ContextDep, viewer: ViewerDep) -> MeOut:
+def me(request: Request, context: ContextDep, caller: CallerDep) -> MeOut:
     """Who you are, and what you may do with the credential you used."""
     session_id = None if "authorization" in request.headers else request.cookies.get(SESSION_COOKIE)
     return MeOut(
-        name=viewer.name,
-        role=viewer.role,
-        scope=viewer.scope,
-        teams=sorted(viewer.teams),
-        permissions=sorted(p.value for p in viewer.permissions),
+        name=caller.name,
+        role=caller.role,
+        scope=caller.scope,
+        teams=sorted(caller.teams),
+        permissions=sorted(p.value for p in caller.permissions),
         csrf_token=csrf_token_for(session_id, context.secret) if session_id else None,
     )
 
 
 @router.put("/me/password", status_code=204)
 def change_own_password(
-    body: OwnPasswordIn, request: Request, context: ContextDep, viewer: ViewerDep
+    body: OwnPasswordIn, request: Request, context: ContextDep, caller: CallerDep
 ) -> None:
     """Change your password (422 when `current_password` is wrong). Your sessions end, so
     sign in again; API tokens keep working."""
     people.change_own_password(
         context.database,
         context.hasher,
-        viewer.name,
+        caller.name,
         current=body.current_password,
         new=body.new_password,
         now=context.clock(),
@@ -80,7 +80,7 @@ def list_users(context: ContextDep) -> UserList:
 
 
 @router.post("/users", status_code=201, response_model=UserOut)
-def create_user(body: UserIn, request: Request, context: ContextDep, viewer: ViewerDep) -> UserOut:
+def create_user(body: UserIn, request: Request, context: ContextDep, caller: CallerDep) -> UserOut:
     """Add a person; 409 when the name or email is taken."""
     user = User(
         name=body.name,
@@ -96,7 +96,7 @@ def create_user(body: UserIn, request: Request, context: ContextDep, viewer: Vie
         context.hasher,
         user,
         password=body.password,
-        actor=viewer.name,
+        actor=caller.name,
         now=context.clock(),
         client=client_address(request),
     )
@@ -111,7 +111,7 @@ def show_user(name: str, context: ContextDep) -> UserOut:
 
 @router.patch("/users/{name}", response_model=UserOut)
 def update_user(
-    name: str, body: UserPatch, request: Request, context: ContextDep, viewer: ViewerDep
+    name: str, body: UserPatch, request: Request, context: ContextDep, caller: CallerDep
 ) -> UserOut:
     """Change contact details, role, or `active` (false signs them out everywhere at once)."""
     changes: dict[str, Any] = {}
@@ -124,7 +124,7 @@ def update_user(
         context.database,
         name,
         changes,
-        actor=viewer.name,
+        actor=caller.name,
         now=context.clock(),
         client=client_address(request),
     )
@@ -133,7 +133,7 @@ def update_user(
 
 @router.put("/users/{name}/password", status_code=204)
 def set_password(
-    name: str, body: PasswordIn, request: Request, context: ContextDep, viewer: ViewerDep
+    name: str, body: PasswordIn, request: Request, context: ContextDep, caller: CallerDep
 ) -> None:
     """Set a person's password; their sessions end."""
     people.set_password(
@@ -141,7 +141,7 @@ def set_password(
         context.hasher,
         name,
         body.password,
-        actor=viewer.name,
+        actor=caller.name,
         now=context.clock(),
         client=client_address(request),
     )
@@ -158,11 +158,11 @@ def list_teams(context: ContextDep) -> TeamList:
 
 
 @router.post("/teams", status_code=201, response_model=TeamOut)
-def create_team(body: TeamIn, request: Request, context: ContextDep, viewer: ViewerDep) -> TeamOut:
+def create_team(body: TeamIn, request: Request, context: ContextDep, caller: CallerDep) -> TeamOut:
     team = people.create_team(
         context.database,
         Team(body.name, body.description),
-        actor=viewer.name,
+        actor=caller.name,
         now=context.clock(),
         client=client_address(request),
     )
@@ -177,16 +177,16 @@ def show_team(name: str, context: ContextDep) -> TeamOut:
 
 @router.put("/teams/{name}/members/{user}", response_model=TeamOut)
 def add_member(
-    name: str, user: str, request: Request, context: ContextDep, viewer: ViewerDep
+    name: str, user: str, request: Request, context: ContextDep, caller: CallerDep
 ) -> TeamOut:
-    return _set_member(name, user, True, request, context, viewer.name)
+    return _set_member(name, user, True, request, context, caller.name)
 
 
 @router.delete("/teams/{name}/members/{user}", response_model=TeamOut)
 def remove_member(
-    name: str, user: str, request: Request, context: ContextDep, viewer: ViewerDep
+    name: str, user: str, request: Request, context: ContextDep, caller: CallerDep
 ) -> TeamOut:
-    return _set_member(name, user, False, request, context, viewer.name)
+    return _set_member(name, user, False, request, context, caller.name)
 
 
 def _set_member(

@@ -24,14 +24,14 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 @router.post("/{incident_id}/status", response_model=IncidentOut)
 def change_status(
-    incident_id: str, body: StatusChange, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, body: StatusChange, context: ContextDep, visibility: VisibilityDep
 ) -> IncidentOut:
     """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
     updated = incidents.change_status(
         context.database,
         incident_id,
         body.status,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
         note=body.note,
     )
@@ -39,45 +39,45 @@ def change_status(
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
-def acknowledge(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> IncidentOut:
+def acknowledge(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> IncidentOut:
     """Take the incident on; an open one moves to investigating.
 
     409 once it is resolved or already acknowledged.
     """
     updated = incidents.acknowledge_incident(
-        context.database, incident_id, viewer=viewer, now=context.clock()
+        context.database, incident_id, visibility=visibility, now=context.clock()
     )
     return incident_out_pinned(context, updated)
 
 
 @router.post("/{incident_id}/comments", status_code=201, response_model=TimelineEventOut)
 def comment(
-    incident_id: str, body: CommentIn, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, body: CommentIn, context: ContextDep, visibility: VisibilityDep
 ) -> TimelineEventOut:
     """Add a comment to the timeline; 201 with the entry as stored."""
     recorded = incidents.comment_on_incident(
-        context.database, incident_id, body=body.body, viewer=viewer, now=context.clock()
+        context.database, incident_id, body=body.body, visibility=visibility, now=context.clock()
     )
     return event_out(recorded)
 
 
 @router.get("/{incident_id}/timeline", response_model=TimelineOut)
-def timeline(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> TimelineOut:
+def timeline(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> TimelineOut:
     """Everything that happened to the incident, oldest first. Entries are never edited."""
-    events = incidents.get_timeline(context.database, incident_id, viewer)
+    events = incidents.get_timeline(context.database, incident_id, visibility)
     return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
 
 
 @router.get("/{incident_id}/roles", response_model=RolesOut)
-def roles(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> RolesOut:
+def roles(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> RolesOut:
     """Who holds each role now, and every assignment since declaration."""
-    holders, history = incidents.get_roles(context.database, incident_id, viewer)
+    holders, history = incidents.get_roles(context.database, incident_id, visibility)
     return roles_out(incident_id, holders, history)
 
 
 @router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
 def assign_role(
-    incident_id: str, role: str, body: RoleIn, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, role: str, body: RoleIn, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:
     """Assign a role, or hand it over from its current holder (history keeps both)."""
     holders, history = incidents.assign_role(
@@ -86,7 +86,7 @@ def assign_role(
         incident_id,
         role=role,
         person=body.person,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
     )
     return roles_out(incident_id, holders, history)
@@ -94,7 +94,7 @@ def assign_role(
 
 @router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
 def release_role(
-    incident_id: str, role: str, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, role: str, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:
     """Leave a role unheld (409 when nobody holds it); the history keeps the holder."""
     holders, history = incidents.assign_role(
@@ -103,7 +103,7 @@ def release_role(
         incident_id,
         role=role,
         person=None,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
     )
     return roles_out(incident_id, holders, history)

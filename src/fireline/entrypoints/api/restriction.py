@@ -20,7 +20,7 @@ def restrict(
     body: RestrictionIn,
     request: Request,
     context: ContextDep,
-    viewer: VisibilityDep,
+    visibility: VisibilityDep,
 ) -> IncidentOut:
     """Restrict the incident to the security team, admins, its reporter and the people added
     by name, or open it up again. On the timeline and in the audit log."""
@@ -29,7 +29,7 @@ def restrict(
         incident_id,
         body.restricted,
         note=body.note,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
         client=client_address(request),
     )
@@ -37,27 +37,27 @@ def restrict(
 
 
 @router.get("/{incident_id}/access", response_model=AccessOut)
-def show_access(incident_id: str, context: ContextDep, viewer: VisibilityDep) -> AccessOut:
+def show_access(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> AccessOut:
     """Whether the incident is restricted, and who was added to it by name."""
-    incident = incidents.get_incident(context.database, incident_id, viewer)
-    grants = restriction.list_access(context.database, incident_id, viewer)
+    incident = incidents.get_incident(context.database, incident_id, visibility)
+    grants = restriction.list_access(context.database, incident_id, visibility)
     return _access_out(incident_id, incident.is_restricted, grants)
 
 
 @router.put("/{incident_id}/access/{user}", response_model=AccessOut)
 def grant(
-    incident_id: str, user: str, request: Request, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, user: str, request: Request, context: ContextDep, visibility: VisibilityDep
 ) -> AccessOut:
     """Let a person see the incident whatever its restriction."""
-    return _set(incident_id, user, True, request, context, viewer)
+    return _set(incident_id, user, True, request, context, visibility)
 
 
 @router.delete("/{incident_id}/access/{user}", response_model=AccessOut)
 def revoke(
-    incident_id: str, user: str, request: Request, context: ContextDep, viewer: VisibilityDep
+    incident_id: str, user: str, request: Request, context: ContextDep, visibility: VisibilityDep
 ) -> AccessOut:
     """Take back a person's access by name (409 when they were not added)."""
-    return _set(incident_id, user, False, request, context, viewer)
+    return _set(incident_id, user, False, request, context, visibility)
 
 
 def _set(
@@ -66,14 +66,14 @@ def _set(
     granted: bool,
     request: Request,
     context: ContextDep,
-    viewer: VisibilityDep,
+    visibility: VisibilityDep,
 ) -> AccessOut:
     incident, grants = restriction.set_access(
         context.database,
         incident_id,
         user,
         granted=granted,
-        viewer=viewer,
+        visibility=visibility,
         now=context.clock(),
         client=client_address(request),
     )

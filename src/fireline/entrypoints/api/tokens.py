@@ -17,9 +17,10 @@ from fireline.entrypoints.api.access_schemas import (
     TokenOut,
 )
 from fireline.entrypoints.api.auth import forbid
-from fireline.entrypoints.api.deps import ContextDep, ViewerDep, client_address
+from fireline.entrypoints.api.deps import CallerDep, ContextDep, client_address
 from fireline.entrypoints.api.filters import parse_instant
-from fireline.services import people
+from fireline.services import audit as audit_log
+from fireline.services import tokens
 from fireline.services.access_ports import AuditQuery, TokenRecord
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
@@ -44,28 +45,28 @@ def token_out(record: TokenRecord) -> TokenOut:
 def list_tokens(
     request: Request,
     context: ContextDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     everyone: Annotated[bool, Query(alias="all", description="everybody's (admins)")] = False,
 ) -> TokenList:
     """Your tokens (never the secrets), newest first; `all=true` lists everybody's."""
-    if everyone and not viewer.may(Permission.TOKEN_ANY):
-        raise forbid(request, viewer, Permission.TOKEN_ANY, "listing everybody's tokens")
-    records = people.list_tokens(context.database, viewer=viewer, everyone=everyone)
+    if everyone and not caller.may(Permission.TOKEN_ANY):
+        raise forbid(request, caller, Permission.TOKEN_ANY, "listing everybody's tokens")
+    records = tokens.list_tokens(context.database, caller=caller, everyone=everyone)
     return TokenList(items=[token_out(record) for record in records])
 
 
 @router.post("/tokens", status_code=201, response_model=NewTokenOut)
 def create_token(
-    body: TokenIn, request: Request, context: ContextDep, viewer: ViewerDep
+    body: TokenIn, request: Request, context: ContextDep, caller: CallerDep
 ) -> NewTokenOut:
     """Make a token. The response holds it once; Fireline keeps only its digest."""
-    made = people.create_token(
+    made = tokens.create_token(
         context.database,
-        owner=body.user or viewer.name,
+        owner=body.user or caller.name,
         name=body.name,
         scope=body.scope,
         expires_at=body.expires_at,
-        creator=viewer,
+        creator=caller,
         now=context.clock(),
         client=client_address(request),
     )
@@ -74,13 +75,13 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: int, request: Request, context: ContextDep, viewer: ViewerDep
+    token_id: int, request: Request, context: ContextDep, caller: CallerDep
 ) -> TokenOut:
     """Revoke a token: the next request that uses it gets 401."""
-    record = people.revoke_token(
+    record = tokens.revoke_token(
         context.database,
         token_id,
-        viewer=viewer,
+        caller=caller,
         now=context.clock(),
         client=client_address(request),
     )
@@ -109,7 +110,7 @@ def audit(
         before=before,
         limit=limit + 1,
     )
-    found = people.list_audit(context.database, query)
+    found = audit_log.list_audit(context.database, query)
     page = found[:limit]
     return AuditPage(
         items=[

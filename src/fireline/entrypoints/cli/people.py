@@ -17,11 +17,11 @@ import typer
 from rich.console import Console
 
 from fireline.bootstrap import Context
-from fireline.domain.access import AccessRole, Scope, Viewer
+from fireline.domain.access import AccessRole, Caller, Scope
 from fireline.domain.errors import FirelineError
 from fireline.domain.people import User
 from fireline.entrypoints.cli.admin import context_or_exit, settings_or_exit
-from fireline.services import people
+from fireline.services import people, tokens
 
 CLI_ACTOR = "fireline-cli"
 
@@ -100,13 +100,13 @@ def create_token(
     if expires_in_days is not None:
         expires_at = now + timedelta(days=expires_in_days)
     try:
-        made = people.create_token(
+        made = tokens.create_token(
             context.database,
             owner=user,
             name=name,
             scope=scope,
             expires_at=expires_at,
-            creator=Viewer(CLI_ACTOR, AccessRole.ADMIN),
+            creator=Caller(CLI_ACTOR, AccessRole.ADMIN),
             now=now,
         )
     except FirelineError as error:
@@ -124,10 +124,10 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's id")]
     """Revoke a token at once."""
     context = _local()
     try:
-        people.revoke_token(
+        tokens.revoke_token(
             context.database,
             token_id,
-            viewer=Viewer(CLI_ACTOR, AccessRole.ADMIN),
+            caller=Caller(CLI_ACTOR, AccessRole.ADMIN),
             now=context.clock(),
         )
     except FirelineError as error:

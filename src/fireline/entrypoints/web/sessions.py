@@ -48,14 +48,14 @@ def login_page(request: Request, context: ContextDep) -> Response:
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         try:
-            viewer = authenticate_session(
+            caller = authenticate_session(
                 context.database, session_id, now=context.clock(), client=client_address(request)
             )
         except Unauthenticated:
             pass
         else:
             return _page(
-                signed_in_as=viewer.name, logout_token=csrf_token_for(session_id, context.secret)
+                signed_in_as=caller.name, logout_token=csrf_token_for(session_id, context.secret)
             )
     return _login_form(request, context)
 

@@ -1,0 +1,105 @@
+"""Use cases for API tokens: make one (shown once), list them, revoke one.
+
+Who may do it at all is the permission table's question; which token is whose, and which
+scope may mint which, are answered here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from fireline.domain.access import Caller, Permission, Scope, scope_covers
+from fireline.domain.audit import AuditAction, AuditEntry
+from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.services.access_ports import TokenRecord
+from fireline.services.authentication import TOKEN_PREFIX, digest_of, new_secret
+from fireline.services.people import load_user
+from fireline.services.ports import Database
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: `secret` is shown this once and never stored."""
+
+    secret: str
+    record: TokenRecord
+
+
+def create_token(
+    database: Database,
+    *,
+    owner: str,
+    name: str,
+    scope: Scope,
+    expires_at: datetime | None,
+    creator: Caller,
+    now: datetime,
+    client: str | None = None,
+) -> NewToken:
+    """A new token for `owner`, made by `creator`.
+
+    Anyone may make tokens for themselves; making one for someone else takes `token.any`.
+    A token never carries more than the one it was made with (a read token cannot mint a
+    write token), nor more than its owner's role allows (its scope only narrows that).
+    """
+    if owner != creator.name and not creator.may(Permission.TOKEN_ANY):
+        raise NotFound(f"no user {owner[:80]!r}")
+    if not scope_covers(creator.scope, scope):
+        raise InvalidInput("scope", f"a {creator.scope} token cannot create a {scope} token")
+    if not name.strip() or len(name) > 100 or not name.isprintable():
+        raise InvalidInput("name", "1 to 100 printable characters")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at", "must be in the future")
+    secret = new_secret(TOKEN_PREFIX)
+    with database.transaction() as store:
+        user = load_user(store, owner)
+        if not user.is_active:
+            raise Conflict(f"{owner} is deactivated")
+        record = TokenRecord(
+            0, owner, name.strip(), secret[:10], scope, now, creator.name, expires_at
+        )
+        record = replace(record, id=store.add_token(record, digest_of(secret)))
+        detail = {"owner": owner, "scope": scope.value, "name": record.name}
+        store.append_audit(
+            [
+                AuditEntry(
+                    now,
+                    creator.name,
+                    AuditAction.TOKEN_CREATED,
+                    f"token {record.id}",
+                    client,
+                    dict(detail),
+                )
+            ]
+        )
+    return NewToken(secret, record)
+
+
+def list_tokens(database: Database, *, caller: Caller, everyone: bool) -> list[TokenRecord]:
+    """The caller's tokens, or everybody's (`everyone`, which takes `token.any`)."""
+    with database.transaction(write=False) as store:
+        return store.list_tokens(None if everyone else caller.name)
+
+
+def revoke_token(
+    database: Database, token_id: int, *, caller: Caller, now: datetime, client: str | None = None
+) -> TokenRecord:
+    """Revoke a token at once; someone else's token is NotFound without `token.any`."""
+    with database.transaction() as store:
+        record = store.get_token(token_id)
+        if record is None or (
+            record.user_name != caller.name and not caller.may(Permission.TOKEN_ANY)
+        ):
+            raise NotFound(f"no token {token_id}")
+        if record.revoked_at is None:
+            store.revoke_token(token_id, now)
+            store.append_audit(
+                [
+                    AuditEntry(
+                        now, caller.name, AuditAction.TOKEN_REVOKED, f"token {token_id}", client
+                    )
+                ]
+            )
+            record = replace(record, revoked_at=now)
+        return record
