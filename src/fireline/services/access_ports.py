@@ -115,6 +115,14 @@ class AccessStore(Protocol):
 
     def find_token(self, digest: str) -> TokenRecord | None: ...
 
+    def find_tokens(self, digests: Sequence[str]) -> dict[str, tuple[TokenRecord, User]]:
+        """digest → (token, its owner) for those of `digests` that are stored tokens."""
+        ...
+
+    def teams_of(self, names: Sequence[str]) -> dict[str, frozenset[str]]:
+        """person → their teams, for those of `names` in at least one team."""
+        ...
+
     def get_token(self, token_id: int) -> TokenRecord | None: ...
 
     def list_tokens(self, user_name: str | None) -> list[TokenRecord]:

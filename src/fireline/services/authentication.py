@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
@@ -69,34 +70,89 @@ def csrf_token_for(session_id: str, key: bytes) -> str:
     return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class BearerRequest:
+    """A bearer token as one request presented it."""
+
+    token: str
+    now: datetime
+    client: str
+
+
 def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Caller:
     """The caller a bearer token stands for; Unauthenticated when it stands for nobody."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_SECRET:
-        raise Unauthenticated("not a Fireline token")
+    (result,) = authenticate_tokens(database, [BearerRequest(token, now, client)])
+    if isinstance(result, Unauthenticated):
+        raise result
+    return result
+
+
+def authenticate_tokens(
+    database: Database, requests: Sequence[BearerRequest]
+) -> list[Caller | Unauthenticated]:
+    """The caller each token stands for, or why it stands for nobody, in request order.
+
+    One read for all of them (a busy server checks the tokens of requests that arrive
+    together at once), and one write only when something must be recorded: a first use, a
+    `last_used_at` more than TOUCH_EVERY old, or a refused real token. Made-up tokens are
+    not audited: anyone can send them, and each would cost a database write; a revoked or
+    expired one can only come from whoever held the real token.
+    """
+    digests = [
+        digest_of(r.token)
+        if r.token.startswith(TOKEN_PREFIX) and len(r.token) <= MAX_SECRET
+        else None
+        for r in requests
+    ]
     with database.transaction(write=False) as store:
-        record = store.find_token(digest_of(token))
-        user = store.get_user(record.user_name) if record is not None else None
-        teams = store.user_teams(user.name) if user is not None else frozenset()
-    if record is None:
-        # Not audited: anyone can send made-up tokens, and each would cost a database write.
-        # A real token that is revoked or expired is worth recording, and only its holder
-        # can send it.
-        raise Unauthenticated("unknown token")
-    target = f"token {record.id}"
-    if record.revoked_at is not None:
-        _refuse(database, now, client, "revoked token", target, actor=record.user_name)
-    if record.expires_at is not None and record.expires_at <= now:
-        _refuse(database, now, client, "expired token", target, actor=record.user_name)
-    if user is None or not user.is_active:
-        _refuse(database, now, client, "token of a deactivated user", target, record.user_name)
-    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
-        with database.transaction() as store:
-            store.touch_token(record.id, now)
-            if record.last_used_at is None:
-                store.append_audit(
-                    [AuditEntry(now, user.name, AuditAction.TOKEN_FIRST_USED, target, client)]
+        found = store.find_tokens([d for d in digests if d is not None])
+        teams = store.teams_of(sorted({user.name for _, user in found.values()}))
+    results: list[Caller | Unauthenticated] = []
+    audits: list[AuditEntry] = []
+    touches: dict[int, datetime] = {}
+    for request, digest in zip(requests, digests, strict=True):
+        if digest is None or digest not in found:
+            results.append(
+                Unauthenticated("not a Fireline token" if digest is None else "unknown token")
+            )
+            continue
+        record, user = found[digest]
+        now, target = request.now, f"token {record.id}"
+        problem = None
+        if record.revoked_at is not None:
+            problem = "revoked token"
+        elif record.expires_at is not None and record.expires_at <= now:
+            problem = "expired token"
+        elif not user.is_active:
+            problem = "token of a deactivated user"
+        if problem is not None:
+            audits.append(
+                AuditEntry(
+                    now,
+                    user.name,
+                    AuditAction.AUTHENTICATION_FAILED,
+                    target,
+                    request.client,
+                    {"reason": problem},
                 )
-    return Caller(user.name, user.role, teams, record.scope)
+            )
+            results.append(Unauthenticated(problem))
+            continue
+        if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
+            if record.last_used_at is None and record.id not in touches:
+                audits.append(
+                    AuditEntry(now, user.name, AuditAction.TOKEN_FIRST_USED, target, request.client)
+                )
+            touches[record.id] = now
+        results.append(
+            Caller(user.name, user.role, teams.get(user.name, frozenset()), record.scope)
+        )
+    if audits or touches:
+        with database.transaction() as store:
+            for token_id, now in touches.items():
+                store.touch_token(token_id, now)
+            store.append_audit(audits)
+    return results
 
 
 def authenticate_session(

@@ -14,7 +14,7 @@ from fireline.domain.access import AccessRole
 from fireline.domain.errors import FirelineError, UnknownName
 from fireline.domain.incident import Draft, Incident
 from fireline.entrypoints.api.app import create_app
-from fireline.entrypoints.api.batching import DeclarationBatcher
+from fireline.entrypoints.api.batching import Batcher
 from fireline.services.incidents import declare_incidents
 from fireline.services.policies import PolicyBook
 from tests.integration.api.conftest import add_person, bearer
@@ -99,9 +99,9 @@ def test_a_batch_that_fails_as_a_whole_fails_every_request_in_it() -> None:
         raise RuntimeError("database went away")
 
     async def run() -> list[BaseException | Incident]:
-        batcher = DeclarationBatcher(broken)  # type: ignore[arg-type]
+        batcher: Batcher[tuple[Draft, datetime], Incident] = Batcher(broken)
         return await asyncio.gather(
-            *(batcher.declare(draft(f"d{n}"), NOW) for n in range(3)), return_exceptions=True
+            *(batcher.submit((draft(f"d{n}"), NOW)) for n in range(3)), return_exceptions=True
         )
 
     results = asyncio.run(run())

@@ -7,11 +7,11 @@ written (see migration 0002).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from fireline.adapters.db.tables import (
     api_tokens,
@@ -56,6 +56,20 @@ _TOKEN_FIELDS = (
 # Run on every authenticated request: built once so SQLAlchemy's compiled cache serves it.
 _FIND_TOKEN = select(*(api_tokens.c[f] for f in _TOKEN_FIELDS)).where(
     api_tokens.c.digest == bindparam("digest")
+)
+# Both run on nearly every request, for all requests that arrived together: built once, with
+# expanding IN parameters, so SQLAlchemy's compiled cache serves them.
+_FIND_TOKENS = (
+    select(
+        api_tokens.c.digest,
+        *(api_tokens.c[f] for f in _TOKEN_FIELDS),
+        *(users.c[f] for f in _USER_FIELDS),
+    )
+    .join(users, users.c.name == api_tokens.c.user_name)
+    .where(api_tokens.c.digest.in_(bindparam("digests", expanding=True)))
+)
+_TEAMS_OF = select(team_members.c.user_name, team_members.c.team).where(
+    team_members.c.user_name.in_(bindparam("names", expanding=True))
 )
 _FIND_SESSION = select(
     sessions.c.user_name,
@@ -164,6 +178,21 @@ class AccessStoreMixin:
         row = self._connection.execute(_FIND_TOKEN, {"digest": digest}).first()
         return None if row is None else _token(row)
 
+    def find_tokens(self, digests: Sequence[str]) -> dict[str, tuple[TokenRecord, User]]:
+        if not digests:
+            return {}
+        rows = self._connection.execute(_FIND_TOKENS, {"digests": list(digests)})
+        width = len(_TOKEN_FIELDS)
+        return {row[0]: (_token(row[1 : width + 1]), _user(row[width + 1 :])) for row in rows}
+
+    def teams_of(self, names: Sequence[str]) -> dict[str, frozenset[str]]:
+        if not names:
+            return {}
+        teams: dict[str, set[str]] = {}
+        for user_name, team in self._connection.execute(_TEAMS_OF, {"names": list(names)}):
+            teams.setdefault(user_name, set()).add(team)
+        return {name: frozenset(found) for name, found in teams.items()}
+
     def get_token(self, token_id: int) -> TokenRecord | None:
         stmt = select(*(api_tokens.c[f] for f in _TOKEN_FIELDS)).where(api_tokens.c.id == token_id)
         row = self._connection.execute(stmt).first()
@@ -249,13 +278,13 @@ def _user_row(user: User) -> dict[str, Any]:
     return row
 
 
-def _user(row: Row[Any]) -> User:
+def _user(row: Sequence[Any]) -> User:
     values = dict(zip(_USER_FIELDS, row, strict=True))
     values["role"] = AccessRole(values["role"])
     return User(**values)
 
 
-def _token(row: Row[Any]) -> TokenRecord:
+def _token(row: Sequence[Any]) -> TokenRecord:
     values = dict(zip(_TOKEN_FIELDS, row, strict=True))
     values["scope"] = Scope(values["scope"])
     return TokenRecord(**values)

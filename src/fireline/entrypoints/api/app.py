@@ -12,13 +12,14 @@ from fireline import __version__
 from fireline.bootstrap import Context, build_context
 from fireline.entrypoints.api import catalog, incidents, people, response, restriction, tokens
 from fireline.entrypoints.api.auth import authorize
-from fireline.entrypoints.api.batching import DeclarationBatcher
+from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
 from fireline.entrypoints.api.permissions import requirements_by_endpoint
 from fireline.entrypoints.api.problems import install_problem_handlers
 from fireline.entrypoints.web import sessions
 from fireline.services import incidents as incidents_service
+from fireline.services.authentication import authenticate_tokens
 from fireline.settings import load_settings
 
 
@@ -49,11 +50,12 @@ def create_app(context: Context) -> FastAPI:
         description="Incident management that runs your handbook. Errors are RFC 9457 problems.",
     )
     app.state.context = context
-    app.state.batcher = DeclarationBatcher(
+    app.state.declarations = Batcher(
         lambda requests: incidents_service.declare_incidents(
             context.database, context.policies, requests
         )
     )
+    app.state.bearers = Batcher(lambda requests: authenticate_tokens(context.database, requests))
     install_problem_handlers(app)
     app.include_router(incidents.router)
     app.include_router(response.router)

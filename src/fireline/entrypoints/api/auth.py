@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import hmac
 
+from anyio import to_thread
 from fastapi import Request
 from fastapi.routing import APIRoute
 
 from fireline.bootstrap import Context
 from fireline.domain.access import Caller, Permission
 from fireline.domain.audit import AuditAction
+from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.deps import client_address
 from fireline.entrypoints.api.permissions import UndeclaredRoute
 from fireline.entrypoints.api.problems import ProblemError
 from fireline.services.authentication import (
+    BearerRequest,
     Unauthenticated,
     authenticate_session,
-    authenticate_token,
     csrf_token_for,
     record_refusal,
 )
@@ -34,10 +36,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="fireline"'}
 
 
-def authorize(request: Request) -> None:
+async def authorize(request: Request) -> None:
     """Let the request through to its route, or raise the 401/403 problem.
 
-    A plain `def`: it reads the database, so FastAPI runs it in the thread pool.
+    Bearer tokens of requests that arrive together are checked together (`Batcher`): one
+    thread hand-off and one read for all of them. Every other database call here (sessions,
+    refusals) runs in the thread pool, never on the event loop.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
@@ -50,25 +54,27 @@ def authorize(request: Request) -> None:
     if not isinstance(permission, Permission):  # PUBLIC
         return
     context: Context = request.app.state.context
-    caller, session_id = _authenticate(request, context)
+    caller, session_id = await _authenticate(request, context)
     if session_id is not None and request.method not in SAFE_METHODS:
         now, client = context.clock(), client_address(request)
         target = f"{request.method} {request.url.path[:150]}"
         expected = csrf_token_for(session_id, context.secret)
         if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
-            record_refusal(
-                context.database,
-                AuditAction.CSRF_REFUSED,
-                actor=caller.name,
-                target=target,
-                client=client,
-                now=now,
+            await to_thread.run_sync(
+                lambda: record_refusal(
+                    context.database,
+                    AuditAction.CSRF_REFUSED,
+                    actor=caller.name,
+                    target=target,
+                    client=client,
+                    now=now,
+                )
             )
             raise ProblemError(
                 403, "csrf", f"a signed-in browser request must carry the {CSRF_HEADER} header"
             )
     if not caller.may(permission):
-        raise forbid(request, caller, permission, "this")
+        raise await to_thread.run_sync(forbid, request, caller, permission, "this")
     request.state.caller = caller
 
 
@@ -95,7 +101,7 @@ def forbid(request: Request, caller: Caller, permission: Permission, what: str) 
     )
 
 
-def _authenticate(request: Request, context: Context) -> tuple[Caller, str | None]:
+async def _authenticate(request: Request, context: Context) -> tuple[Caller, str | None]:
     """The caller, and the session ID when it came from a session cookie."""
     now, client = context.clock(), client_address(request)
     header = request.headers.get("authorization")
@@ -108,8 +114,9 @@ def _authenticate(request: Request, context: Context) -> tuple[Caller, str | Non
                 "the Authorization header must be `Bearer <token>`",
                 headers=_CHALLENGE,
             )
+        bearers: Batcher[BearerRequest, Caller] = request.app.state.bearers
         try:
-            return authenticate_token(context.database, token.strip(), now=now, client=client), None
+            return await bearers.submit(BearerRequest(token.strip(), now, client)), None
         except Unauthenticated:
             raise ProblemError(
                 401,
@@ -120,7 +127,9 @@ def _authenticate(request: Request, context: Context) -> tuple[Caller, str | Non
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         try:
-            caller = authenticate_session(context.database, session_id, now=now, client=client)
+            caller = await to_thread.run_sync(
+                lambda: authenticate_session(context.database, session_id, now=now, client=client)
+            )
         except Unauthenticated:
             raise ProblemError(
                 401, "unauthenticated", "your session has ended; sign in again", headers=_CHALLENGE

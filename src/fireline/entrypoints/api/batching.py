@@ -1,63 +1,65 @@
-"""Declarations that arrive together are written together.
+"""Work that arrives together is done together: one thread hand-off and one transaction.
 
-Every declaration is a database transaction, and on a busy server most of a declaration's
-cost is the transaction around it, not its rows. Requests that arrive while a batch is
-being written wait for the next one, which takes all of them at once (no timer: a lone
-request is written at once, as before). Each request still gets its own answer: its
-incident, or the refusal of its own draft.
+On a busy server most of the cost of a small database job (checking a token, writing a
+declaration) is the hand-off to a thread and the transaction around it, not the job. Jobs
+that arrive while a batch is running wait for the next one, which takes all of them at once
+(no timer: a lone job runs at once). Each caller still gets its own answer: its result, or
+its own exception.
 
-Nothing is kept here once answered: a request is answered only after its batch committed,
-so a crash loses only requests that were never answered.
+Nothing is kept here once answered: a caller is answered only after its batch finished (for
+declarations: committed), so a crash loses only work that was never answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from typing import Generic, TypeVar
 
 from anyio import to_thread
 
-from fireline.domain.errors import FirelineError
-from fireline.domain.incident import Draft, Incident
-
-Declare = Callable[[Sequence[tuple[Draft, datetime]]], list[Incident | FirelineError]]
+Job = TypeVar("Job")
+Result = TypeVar("Result")
 
 MAX_BATCH = 64
-"""At most this many declarations share a transaction (bounds one batch's latency)."""
+"""At most this many jobs share a batch (bounds one batch's latency)."""
 
 
-class DeclarationBatcher:
-    """Queue declarations on the event loop; one writer task drains them in batches."""
+class Batcher(Generic[Job, Result]):
+    """Queue jobs on the event loop; one task drains them through `run` in a thread.
 
-    def __init__(self, declare: Declare) -> None:
-        self._declare = declare
-        self._waiting: list[tuple[Draft, datetime, asyncio.Future[Incident]]] = []
-        self._writer: asyncio.Task[None] | None = None
+    `run` gets the jobs in arrival order and returns, at each position, that job's result
+    or the exception to raise to its caller. An exception raised by `run` itself reaches
+    every caller of the batch.
+    """
 
-    async def declare(self, draft: Draft, now: datetime) -> Incident:
-        """The declared incident; raises the draft's FirelineError when it is refused."""
-        future: asyncio.Future[Incident] = asyncio.get_running_loop().create_future()
-        self._waiting.append((draft, now, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
+    def __init__(self, run: Callable[[Sequence[Job]], Sequence[Result | Exception]]) -> None:
+        self._run = run
+        self._waiting: list[tuple[Job, asyncio.Future[Result]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, job: Job) -> Result:
+        """The job's result, once its batch has run; raises the job's own exception."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((job, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
         return await future
 
-    async def _write(self) -> None:
+    async def _drain(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            requests = [(draft, now) for draft, now, _ in batch]
             try:
-                results = await to_thread.run_sync(self._declare, requests)
-            except Exception as error:  # the whole batch failed: every request hears why
-                for _, _, future in batch:
+                results = await to_thread.run_sync(self._run, [job for job, _ in batch])
+            except Exception as error:  # the whole batch failed: every caller hears why
+                for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for (_, _, future), result in zip(batch, results, strict=True):
-                if future.done():  # the client went away; its incident stands
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # the caller went away; what was done stands
                     continue
-                if isinstance(result, FirelineError):
+                if isinstance(result, Exception):
                     future.set_exception(result)
                 else:
                     future.set_result(result)

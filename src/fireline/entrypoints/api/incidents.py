@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -14,7 +15,7 @@ from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
 from fireline.entrypoints.api.auth import forbid
-from fireline.entrypoints.api.batching import DeclarationBatcher
+from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
 from fireline.entrypoints.api.filters import build_query, check_parameters
@@ -106,8 +107,8 @@ async def declare(
         declared_by=actor,
     )
     if idempotency_key is None:
-        batcher: DeclarationBatcher = request.app.state.batcher
-        incident = await batcher.declare(draft, context.clock())
+        declarations: Batcher[tuple[Draft, datetime], Incident] = request.app.state.declarations
+        incident = await declarations.submit((draft, context.clock()))
     else:
         # The caller is part of the request: another person's retry with the same key and
         # body must not be handed this person's incident.
