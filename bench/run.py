@@ -201,8 +201,10 @@ def measure_list(backend: str, args: argparse.Namespace, rows: list[Row]) -> Non
     samples: list[float] = []
     with (
         server(url, directory, f"list-{backend}") as s,
-        # A responder: every listing then carries the restricted-incident filter.
-        httpx.Client(base_url=s.url, headers=bench_headers(s, "responder"), timeout=60) as client,
+        # By default a responder: every listing then carries the restricted-incident filter.
+        httpx.Client(
+            base_url=s.url, headers=bench_headers(s, args.list_role), timeout=60
+        ) as client,
     ):
         for kind, urls in query_mix(client).items():
             result = loadgen.sample_latency(
@@ -256,6 +258,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", default="1,2", help="declare rows: worker counts")
     parser.add_argument("--per-kind", type=int, default=200, help="requests per list kind")
+    parser.add_argument(
+        "--list-role", default="responder", help="access role that lists (admin: no filter)"
+    )
     parser.add_argument("--kind-budget", type=float, default=60.0, help="seconds per list kind")
     parser.add_argument(
         "--pg-admin-url",

@@ -22,4 +22,4 @@ def test_upgrading_an_empty_database_twice_builds_the_schema_once(
     finally:
         engine.dispose()
     assert set(ALL_TABLES) <= tables
-    assert versions == [("0002",)]
+    assert versions == [("0003",)]

@@ -35,10 +35,8 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
-    false,
     func,
     literal_column,
-    or_,
     select,
     tuple_,
 )
@@ -46,14 +44,13 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from fireline.adapters.db.tables import (
     INCIDENT_FIELDS,
-    incident_access,
     incident_services,
     incidents,
     incidents_fts,
     search_words,
 )
 from fireline.adapters.db.types import UTCDateTime
-from fireline.domain.access import Visibility
+from fireline.adapters.db.visibility import Part, part_conditions
 from fireline.services.ports import IncidentQuery
 
 MAX_WORD = 200
@@ -161,6 +158,8 @@ class Plan:
     """The indexed words each search word stands for (None: leave the prefix to the index)."""
     newer_than: int | None = None
     """Only look at incidents with a larger pk: a cheap first try over recent incidents."""
+    part: Part | None = None
+    """The slice of the caller's visible incidents to list (see `visibility`); None: all."""
 
 
 def build_recent_floor(after_pk: int | None, recent: int) -> Select[Any]:
@@ -185,7 +184,9 @@ def build_text_probe(
     return select(func.count()).select_from(matching)
 
 
-def build_list_query(query: IncidentQuery, dialect_name: str, plan: Plan) -> Select[Any]:
+def build_list_query(
+    query: IncidentQuery, dialect_name: str, plan: Plan, *, with_position: bool = False
+) -> Select[Any]:
     """SELECT the incident columns (`INCIDENT_FIELDS` order) matching `query`, in its order.
 
     Listing is newest first (oldest first with `oldest_first`) in one of two orders, each
@@ -199,7 +200,9 @@ def build_list_query(query: IncidentQuery, dialect_name: str, plan: Plan) -> Sel
 
     `plan.after_pk` continues strictly past the incident `query.after` names.
     """
-    columns = [incidents.c[name] for name in INCIDENT_FIELDS]
+    columns: list[ColumnElement[Any]] = [incidents.c[name] for name in INCIDENT_FIELDS]
+    if with_position:  # for merging the pages of several slices (`merge_pages`)
+        columns += [incidents.c.declared_at, incidents.c.pk]
     conditions: list[ColumnElement[bool]] = []
     key: ColumnElement[int] = incidents.c.pk
     ordering: ColumnElement[int] | None = None
@@ -251,8 +254,8 @@ def build_list_query(query: IncidentQuery, dialect_name: str, plan: Plan) -> Sel
             conditions.append(col.in_(values))
     if query.reporter is not None:
         conditions.append(incidents.c.reporter == query.reporter)
-    if query.visible_to is not None:
-        _filter_visible(query.visible_to, conditions)
+    if plan.part is not None and query.visible_to is not None:
+        conditions += part_conditions(query.visible_to, plan.part)
     if query.declared_from is not None:
         conditions.append(incidents.c.declared_at >= query.declared_from)
     if query.declared_until is not None:
@@ -301,19 +304,3 @@ def _filter_services(names: Sequence[str], conditions: list[ColumnElement[bool]]
                 incident_services.c.service.in_(names),
             )
         )
-
-
-def _filter_visible(visibility: Visibility, conditions: list[ColumnElement[bool]]) -> None:
-    """Keep the incidents `visibility` allows (`fireline.domain.access.can_see`, in SQL)."""
-    if visibility.sees_everything:
-        return
-    user = bindparam("viewer", visibility.user, type_=incidents.c.reporter.type)
-    granted = incidents.c.id.in_(
-        select(incident_access.c.incident_id).where(incident_access.c.user_name == user)
-    )
-    seen: list[ColumnElement[bool]] = [incidents.c.reporter == user, granted]
-    if visibility.sees_open:
-        seen.append(incidents.c.is_restricted == false())
-    if visibility.sees_restricted:
-        seen.append(incidents.c.is_restricted)
-    conditions.append(or_(*seen))

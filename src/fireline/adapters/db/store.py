@@ -39,6 +39,7 @@ from fireline.adapters.db.tables import (
     role_assignments,
     timeline,
 )
+from fireline.adapters.db.visibility import MINE_CAP, Part, build_mine, merge_pages, parts_of
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
 from fireline.domain.timeline import TimelineEvent
@@ -203,8 +204,33 @@ class SqlStore(AccessStoreMixin, AuditStoreMixin, CatalogStore):
         return bool(self._connection.execute(probe).scalar_one() < FEW_MATCHES)
 
     def _run(self, query: IncidentQuery, plan: Plan) -> list[Incident]:
-        stmt = build_list_query(query, self._dialect, plan)
-        return [_incident_from_row(row) for row in self._connection.execute(stmt)]
+        visibility = query.visible_to
+        parts = parts_of(visibility)
+        if visibility is None or not parts:
+            stmt = build_list_query(query, self._dialect, plan)
+            return [_incident_from_row(row) for row in self._connection.execute(stmt)]
+        mine = build_mine(visibility, MINE_CAP + 1)
+        own = [row[0] for row in self._connection.execute(mine)]
+        if len(own) <= MINE_CAP:
+            # A handful of the caller's own incidents: list them by key, in one query.
+            parts = [part for part in parts if part.mine is None]
+            if own:
+                parts.append(Part(None, pks=tuple(own)))
+        pages = [
+            list(
+                self._connection.execute(
+                    build_list_query(
+                        query, self._dialect, replace(plan, part=part), with_position=True
+                    )
+                )
+            )
+            for part in parts
+        ]
+        by_time = query.declared_from is not None or query.declared_until is not None
+        rows = merge_pages(
+            pages, by_time=by_time, oldest_first=query.oldest_first, limit=query.limit
+        )
+        return [_incident_from_row(row[:-2]) for row in rows]
 
     def count_incidents(self) -> int:
         return self._count(incidents.c.pk)
