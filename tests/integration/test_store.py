@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
+from fireline.adapters.db import listing as listing_module
 from fireline.adapters.db import search as search_module
-from fireline.adapters.db import store as store_module
 from fireline.adapters.db.database import SqlDatabase
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
@@ -267,7 +267,7 @@ def test_keyset_pages_have_no_gaps_or_duplicates(
 )
 @pytest.mark.parametrize(
     ("few_matches", "recent"),
-    [(store_module.FEW_MATCHES, store_module.RECENT), (store_module.FEW_MATCHES, 2), (1, 2)],
+    [(listing_module.FEW_MATCHES, listing_module.RECENT), (listing_module.FEW_MATCHES, 2), (1, 2)],
 )
 def test_date_and_text_listings_page_without_gaps_whichever_plan_runs(
     database: SqlDatabase,
@@ -280,8 +280,8 @@ def test_date_and_text_listings_page_without_gaps_whichever_plan_runs(
     # PostgreSQL picks its text plan from the data: it tries the `recent` newest incidents
     # first, then counts matches against a threshold. Small values force each plan on this
     # small catalogue, so every plan is checked against the same answer.
-    monkeypatch.setattr(store_module, "FEW_MATCHES", few_matches)
-    monkeypatch.setattr(store_module, "RECENT", recent)
+    monkeypatch.setattr(listing_module, "FEW_MATCHES", few_matches)
+    monkeypatch.setattr(listing_module, "RECENT", recent)
     everything = listed(database, **query)
     assert everything
     seen: list[str] = []

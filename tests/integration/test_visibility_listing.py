@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from fireline.adapters.db import store as store_module
+from fireline.adapters.db import listing as listing_module
 from fireline.adapters.db.database import SqlDatabase
 from fireline.domain.access import Visibility, can_see
 from fireline.services.access_ports import AccessGrant
@@ -77,7 +77,7 @@ def test_each_caller_lists_exactly_what_they_may_see(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Both ways of listing the caller's own incidents: by key, and past the cap by conditions.
-    monkeypatch.setattr(store_module, "MINE_CAP", cap)
+    monkeypatch.setattr(listing_module, "MINE_CAP", cap)
     visibility = CALLERS[caller]
     query = IncidentQuery(visible_to=visibility, oldest_first=oldest_first)
     expected = list(scene)  # declaration order
