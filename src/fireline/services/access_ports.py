@@ -143,8 +143,9 @@ class AccessStore(Protocol):
 
     def end_sessions_of(self, user_name: str, now: datetime) -> None: ...
 
-    def get_throttle(self, key: str) -> Throttle:
-        """The key's state (a fresh one when it has none)."""
+    def get_throttle(self, key: str, *, for_update: bool = False) -> Throttle:
+        """The key's state (a fresh one when it has none); `for_update` locks it until the
+        transaction ends, creating its row first so that there is a row to lock."""
         ...
 
     def save_throttle(self, throttle: Throttle) -> None: ...

@@ -12,13 +12,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NoReturn
 
 from fireline.domain.access import Caller
 from fireline.domain.audit import ANONYMOUS, AuditAction, AuditEntry
-from fireline.domain.throttle import record_failure
+from fireline.domain.throttle import FREE_FAILURES, Throttle, record_failure
+from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import PasswordHasher, SessionRecord
 from fireline.services.ports import Database
 
@@ -191,58 +192,80 @@ def log_in(
 ) -> SignedIn:
     """Check a name and password and start a session; LoginRefused otherwise.
 
-    The same work is done whether or not the account exists (a password is verified against
-    a stand-in hash), so timing does not tell. Locked keys are refused without checking the
-    password at all. The hash is checked outside any transaction: it takes tens of
-    milliseconds, which a write lock should not wait for.
+    - The attempt counts as a failure before its password is checked (and is taken back if
+      it succeeds), so guesses sent at once meet the lock as guesses sent one by one do.
+    - Locked keys are refused without checking the password at all.
+    - The same work is done whether or not the account exists: both lookups always run, and
+      an unknown account's password is verified against a stand-in hash.
+    - The hash is checked outside any transaction (it takes tens of milliseconds, which a
+      write lock should not wait for); the session is then started only if the password and
+      the account did not change meanwhile, so a reset or a deactivation wins the race.
     """
+    # A NUL cannot be stored in PostgreSQL text; such a name names nobody on either backend.
+    lookup = name if "\x00" not in name and len(name) <= MAX_SECRET else ""
     keys = (f"account:{digest_of(name.strip().lower())[:40]}", f"client:{client[:90]}")
-    with database.transaction(write=False) as store:
-        throttles = [store.get_throttle(key) for key in keys]
-        user = store.get_user(name)
-        stored_hash = store.password_hash(name) if user is not None else None
-    audit_target = name if user is not None else "(unknown account)"
-    locked = max(t.retry_after(now) for t in throttles)
-    if locked:
-        entry = AuditEntry(
-            now, ANONYMOUS, AuditAction.LOGIN_LOCKED, audit_target, client, {"retry_after": locked}
-        )
-        with database.transaction() as store:
+    with database.transaction() as store:
+        before = [store.get_throttle(key, for_update=True) for key in keys]
+        user = store.get_user(lookup)
+        stored_hash = store.password_hash(lookup)
+        target = name if user is not None else "(unknown account)"
+        locked = max(t.retry_after(now) for t in before)
+        if locked:
+            detail: dict[str, JsonValue] = {"retry_after": locked}
+            entry = AuditEntry(now, ANONYMOUS, AuditAction.LOGIN_LOCKED, target, client, detail)
             store.append_audit([entry])
+        else:
+            counted = [record_failure(t, now) for t in before]
+            for throttle in counted:
+                store.save_throttle(throttle)
+    if locked:
         raise LoginRefused(retry_after=locked)
     matches = hasher.verify(stored_hash or hasher.stand_in_hash, password)
     if not (matches and stored_hash is not None and user is not None and user.is_active):
-        with database.transaction() as store:
-            after = [record_failure(store.get_throttle(key), now) for key in keys]
-            for throttle in after:
-                store.save_throttle(throttle)
-            store.append_audit(
-                [
-                    AuditEntry(
-                        now,
-                        ANONYMOUS,
-                        AuditAction.LOGIN_FAILED,
-                        audit_target,
-                        client,
-                        {"failures_in_a_row": after[0].failures},
-                    )
-                ]
-            )
-        raise LoginRefused(retry_after=max(t.retry_after(now) for t in after))
+        _record_login_failure(database, now, client, target, counted[0].failures)
+        raise LoginRefused(retry_after=max(t.retry_after(now) for t in counted))
     session_id = new_secret()
     with database.transaction() as store:
-        store.clear_throttle(keys[0])
-        if hasher.needs_rehash(stored_hash):
-            store.set_password_hash(user.name, hasher.hash(password))
-        store.add_session(
-            digest_of(session_id),
-            SessionRecord(user.name, now, now + SESSION_LIFETIME, now),
-        )
-        store.append_audit(
-            [AuditEntry(now, user.name, AuditAction.LOGIN_SUCCEEDED, user.name, client)]
-        )
-        teams = store.user_teams(user.name)
+        current = store.get_user(user.name)
+        if (
+            current is None
+            or not current.is_active
+            or store.password_hash(user.name) != stored_hash
+        ):
+            changed = True
+        else:
+            changed = False
+            store.clear_throttle(keys[0])
+            store.save_throttle(_take_back(store.get_throttle(keys[1], for_update=True)))
+            if hasher.needs_rehash(stored_hash):
+                store.set_password_hash(user.name, hasher.hash(password))
+            store.add_session(
+                digest_of(session_id), SessionRecord(user.name, now, now + SESSION_LIFETIME, now)
+            )
+            store.append_audit(
+                [AuditEntry(now, user.name, AuditAction.LOGIN_SUCCEEDED, user.name, client)]
+            )
+            teams = store.user_teams(user.name)
+    if changed:
+        _record_login_failure(database, now, client, target, counted[0].failures)
+        raise LoginRefused()
     return SignedIn(session_id, Caller(user.name, user.role, teams))
+
+
+def _record_login_failure(
+    database: Database, now: datetime, client: str, target: str, failures: int
+) -> None:
+    detail: dict[str, JsonValue] = {"failures_in_a_row": failures}
+    entry = AuditEntry(now, ANONYMOUS, AuditAction.LOGIN_FAILED, target, client, detail)
+    with database.transaction() as store:
+        store.append_audit([entry])
+
+
+def _take_back(throttle: Throttle) -> Throttle:
+    """The client key without the failure a successful attempt was counted as."""
+    failures = max(0, throttle.failures - 1)
+    locked_until = throttle.locked_until if failures > FREE_FAILURES["client"] else None
+    return replace(throttle, failures=failures, locked_until=locked_until)
 
 
 def log_out(database: Database, session_id: str, *, now: datetime, client: str) -> None:

@@ -29,9 +29,15 @@ class AuditStoreMixin:
 
     # -- login throttles -------------------------------------------------------------
 
-    def get_throttle(self, key: str) -> Throttle:
+    def get_throttle(self, key: str, *, for_update: bool = False) -> Throttle:
         stmt = select(login_throttles).where(login_throttles.c.key == key)
-        if self._dialect == "postgresql":
+        if for_update and self._dialect == "postgresql":
+            # SQLite's write transaction already excludes other writers (BEGIN IMMEDIATE);
+            # PostgreSQL needs a row to lock, or two first failures would both count from 0.
+            empty = {"key": key, "failures": 0, "locked_until": None, "last_failure_at": None}
+            self._connection.execute(
+                self._insert(login_throttles).values(empty).on_conflict_do_nothing()
+            )
             stmt = stmt.with_for_update()
         row = self._connection.execute(stmt).first()
         if row is None:

@@ -59,7 +59,9 @@ async def authorize(request: Request) -> None:
         now, client = context.clock(), client_address(request)
         target = f"{request.method} {request.url.path[:150]}"
         expected = csrf_token_for(session_id, context.secret)
-        if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
+        if not hmac.compare_digest(
+            request.headers.get(CSRF_HEADER, "").encode(), expected.encode()
+        ):
             await to_thread.run_sync(
                 lambda: record_refusal(
                     context.database,

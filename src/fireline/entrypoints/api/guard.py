@@ -18,13 +18,19 @@ _BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
 
 
 class RequestGuard:
-    """Refuse oversized bodies (413) and bodies of the wrong kind (415): JSON for the API,
-    urlencoded forms for the pages."""
+    """Refuse URLs holding NUL (400), oversized bodies (413) and bodies of the wrong kind
+    (415): JSON for the API, urlencoded forms for the pages."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(scope):
+            # PostgreSQL cannot hold NUL in text and SQLite can: refused before any route,
+            # whatever parameter it hides in, so the two backends answer alike.
+            response = problem(400, "nul-character", "the URL must not contain NUL characters")
+            await response(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["method"].encode() not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
@@ -59,6 +65,11 @@ class RequestGuard:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 def _accepts(media_type: bytes, is_page: bool) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from fireline.domain.access import Permission
 from fireline.domain.audit import AuditAction
@@ -24,6 +24,9 @@ from fireline.services import tokens
 from fireline.services.access_ports import AuditQuery, TokenRecord
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
+
+MAX_KEY = 2**31 - 1
+"""The largest integer key both backends store (PostgreSQL's integer)."""
 
 
 def token_out(record: TokenRecord) -> TokenOut:
@@ -75,7 +78,10 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: int, request: Request, context: ContextDep, caller: CallerDep
+    token_id: Annotated[int, Path(ge=1, le=MAX_KEY)],
+    request: Request,
+    context: ContextDep,
+    caller: CallerDep,
 ) -> TokenOut:
     """Revoke a token: the next request that uses it gets 401."""
     record = tokens.revoke_token(
@@ -96,7 +102,9 @@ def audit(
     target: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[str | None, Query(alias="from", description="a date or a time")] = None,
     until: Annotated[str | None, Query(description="before this date or time")] = None,
-    before: Annotated[int | None, Query(ge=1, description="entries older than this seq")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_KEY, description="entries older than this seq")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """The audit log, newest first, a page at a time (follow `next_before`)."""

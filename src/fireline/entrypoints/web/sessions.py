@@ -71,7 +71,7 @@ def login(
     """Check the form and start a session: 303 to / on success; the form again with 401
     (wrong name or password), 403 (no CSRF token) or 429 (locked, with Retry-After)."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(csrf_token, expected):
+    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
         return _login_form(
             request, context, "This form has expired; please try again.", status_code=403
         )
@@ -116,7 +116,7 @@ def logout(
     """End the session: 303 to /login. Without the session's CSRF token: 403, still signed in."""
     session_id = request.cookies.get(SESSION_COOKIE, "")
     expected = csrf_token_for(session_id, context.secret) if session_id else ""
-    if not expected or not hmac.compare_digest(csrf_token, expected):
+    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
         return _page(error="Sign-out refused: the form was not ours.", status_code=403)
     log_out(context.database, session_id, now=context.clock(), client=client_address(request))
     response = RedirectResponse("/login", status_code=303)
