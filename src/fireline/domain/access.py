@@ -14,6 +14,7 @@ Two questions, kept apart because they fail differently:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -121,12 +122,15 @@ class Caller:
     """An authenticated person as one request sees them.
 
     `scope` is the token's scope, or ADMIN for a web session (which carries the whole role).
+    `token_id` and `token_expires_at` describe the token used, if one was.
     """
 
     name: str
     role: AccessRole
     teams: frozenset[str] = frozenset()
     scope: Scope = Scope.ADMIN
+    token_id: int | None = None
+    token_expires_at: datetime | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:

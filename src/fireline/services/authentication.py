@@ -146,7 +146,14 @@ def authenticate_tokens(
                 )
             touches[record.id] = now
         results.append(
-            Caller(user.name, user.role, teams.get(user.name, frozenset()), record.scope)
+            Caller(
+                user.name,
+                user.role,
+                teams.get(user.name, frozenset()),
+                record.scope,
+                token_id=record.id,
+                token_expires_at=record.expires_at,
+            )
         )
     if audits or touches:
         with database.transaction() as store:

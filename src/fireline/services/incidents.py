@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from fireline.domain import editing, response
+from fireline.domain import editing, response, restriction
 from fireline.domain import incident as rules
 from fireline.domain.access import Visibility, can_see
 from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
@@ -19,6 +19,7 @@ from fireline.domain.identifiers import declaration_day, format_incident_id, is_
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.lifecycle import Status
 from fireline.domain.timeline import TimelineEvent
+from fireline.services.access_ports import AccessGrant
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import (
     Database,
@@ -56,18 +57,20 @@ def declare_incident(
     *,
     now: datetime,
     idempotency: IdempotencyRequest | None = None,
+    visibility: Visibility | None = None,
 ) -> Declared:
     """Declare an incident under the current policy, with its ID and first timeline events.
 
     With `idempotency`, the same key and body within 24 h return the first incident instead
-    of declaring a second; the same key with another body raises Conflict. Bad input raises
+    of declaring a second (as it is now, so only if `visibility` may still see it; NotFound
+    otherwise); the same key with another body raises Conflict. Bad input raises
     before a number is taken, so it consumes no ID.
     """
     for attempt in range(2):
         try:
             with database.transaction() as store:
                 if idempotency is not None:
-                    replay = _replay(store, idempotency, now)
+                    replay = _replay(store, idempotency, now, visibility)
                     if replay is not None:
                         return Declared(replay, is_replay=True)
                 incident = _declare(store, policies, draft, now, idempotency)
@@ -149,11 +152,23 @@ def _declare_all(
             accepted[index] = (position, numbered, events)
             results[position] = numbered
     store.add_incidents([incident for _, incident, _ in accepted])
+    for position, incident, events in accepted:
+        draft, now = requests[position]
+        declarer = draft.declared_by
+        if incident.is_restricted and declarer not in (None, incident.reporter):
+            # Whoever files a restricted incident for someone else keeps sight of it, as
+            # whoever restricts one does (fireline.services.restriction).
+            store.add_access(incident.id, AccessGrant(declarer, declarer, now))
+            events += restriction.grant_access(
+                incident, declarer, already=False, actor=declarer, now=now
+            )
     store.append_timelines([(incident.id, events) for _, incident, events in accepted])
     return results
 
 
-def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Incident | None:
+def _replay(
+    store: Store, idempotency: IdempotencyRequest, now: datetime, visibility: Visibility | None
+) -> Incident | None:
     record = store.find_idempotency_key(idempotency.key)
     if record is None or record.created_at < now - IDEMPOTENCY_WINDOW:
         return None
@@ -161,6 +176,8 @@ def _replay(store: Store, idempotency: IdempotencyRequest, now: datetime) -> Inc
         raise Conflict(
             f"Idempotency-Key {idempotency.key!r} was already used with a different request body"
         )
+    if visibility is not None:
+        return load_visible(store, record.incident_id, visibility)
     incident = store.get_incident(record.incident_id)
     if incident is None:
         raise NotFound("the incident made with this Idempotency-Key no longer exists")

@@ -12,6 +12,7 @@ from datetime import datetime
 from fireline.domain.access import Caller, Permission, Scope, scope_covers
 from fireline.domain.audit import AuditAction, AuditEntry
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import TokenRecord
 from fireline.services.authentication import TOKEN_PREFIX, digest_of, new_secret
 from fireline.services.people import load_user
@@ -41,7 +42,8 @@ def create_token(
 
     Anyone may make tokens for themselves; making one for someone else takes `token.any`.
     A token never carries more than the one it was made with (a read token cannot mint a
-    write token), nor more than its owner's role allows (its scope only narrows that).
+    write token) nor outlives it (its expiry is capped at that token's), nor carries more
+    than its owner's role allows (its scope only narrows that).
     """
     if owner != creator.name and not creator.may(Permission.TOKEN_ANY):
         raise NotFound(f"no user {owner[:80]!r}")
@@ -51,6 +53,11 @@ def create_token(
         raise InvalidInput("name", "1 to 100 printable characters")
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("expires_at", "must be in the future")
+    ceiling = creator.token_expires_at
+    if ceiling is not None and (expires_at is None or expires_at > ceiling):
+        # A token never outlives the one it was made with, or an expiring token could mint
+        # itself a permanent successor.
+        expires_at = ceiling
     secret = new_secret(TOKEN_PREFIX)
     with database.transaction() as store:
         user = load_user(store, owner)
@@ -60,7 +67,9 @@ def create_token(
             0, owner, name.strip(), secret[:10], scope, now, creator.name, expires_at
         )
         record = replace(record, id=store.add_token(record, digest_of(secret)))
-        detail = {"owner": owner, "scope": scope.value, "name": record.name}
+        detail: dict[str, JsonValue] = {"owner": owner, "scope": scope.value, "name": record.name}
+        if creator.token_id is not None:
+            detail["made_with"] = f"token {creator.token_id}"
         store.append_audit(
             [
                 AuditEntry(

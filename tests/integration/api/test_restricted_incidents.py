@@ -253,3 +253,26 @@ def test_a_responder_logs_an_incident_for_a_reporter_who_then_sees_it(
     first = _timeline(as_["reporter"], incident_id)[0]
     assert (first["kind"], first["actor"]) == ("declared", "responder")
     assert first["summary"] == "responder declared the incident for reporter: Phone call: VPN down"
+
+
+def test_filing_a_restricted_incident_for_someone_else_keeps_it_in_sight_and_replays_see_no_more(
+    as_: dict[str, TestClient],
+) -> None:
+    body = {"title": "Phishing call", "type": "security", "reporter": "reporter"}
+    key = {"Idempotency-Key": "call-42"}
+    filed = as_["responder"].post("/api/v1/incidents", json=body, headers=key)
+    assert filed.status_code == 201
+    incident_id = filed.json()["id"]
+    # The responder filed it, so they were added by name and still see it.
+    assert as_["responder"].get(f"/api/v1/incidents/{incident_id}").status_code == 200
+    kinds = [e["kind"] for e in _timeline(as_["admin"], incident_id)]
+    assert kinds[-1] == "access_granted"
+    replay = as_["responder"].post("/api/v1/incidents", json=body, headers=key)
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    # Once they are taken off it, a replay of the same request shows nothing more.
+    revoked = as_["admin"].delete(f"/api/v1/incidents/{incident_id}/access/responder")
+    assert revoked.status_code == 200
+    hidden = as_["responder"].post("/api/v1/incidents", json=body, headers=key)
+    assert hidden.status_code == 404
+    assert "Phishing" not in hidden.text

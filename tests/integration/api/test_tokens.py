@@ -531,3 +531,27 @@ def test_a_role_change_applies_to_existing_tokens_on_the_next_request(
         client.post("/api/v1/incidents", json=INCIDENT, headers=bearer(bo)), 403, "forbidden"
     )
     assert me(client, bo).json()["role"] == "viewer"
+
+
+def test_a_token_never_outlives_the_token_it_was_made_with(
+    client: TestClient, bo: str, clock: FakeClock
+) -> None:
+    parent = make_token(
+        client,
+        bearer(bo),
+        scope="write",
+        expires_at=(clock.now + timedelta(hours=1)).isoformat(),
+    )
+    forever = make_token(client, bearer(parent["token"]), scope="write")
+    later = make_token(
+        client,
+        bearer(parent["token"]),
+        scope="read",
+        expires_at=(clock.now + timedelta(days=30)).isoformat(),
+    )
+    assert forever["expires_at"] == parent["expires_at"]
+    assert later["expires_at"] == parent["expires_at"]
+    made = audit(client, "token.created", target=f"token {forever['id']}")
+    assert made[0]["detail"]["made_with"] == f"token {parent['id']}"
+    clock.advance(hours=1)
+    assert_unauthenticated(me(client, forever["token"]), presented=forever["token"])

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from fireline.domain.access import Permission
+from fireline.domain.access import Permission, visibility_of
 from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
@@ -120,6 +120,9 @@ async def declare(
                 draft,
                 now=context.clock(),
                 idempotency=IdempotencyRequest(idempotency_key, digest),
+                visibility=visibility_of(
+                    caller, security_team=context.policies.current.access.security_team
+                ),
             )
         )
         if declared.is_replay:
