@@ -47,9 +47,13 @@ def demo_password(name: str) -> str:
 
 
 def seed_demo_people(database: Database, hasher: PasswordHasher, *, now: datetime) -> list[str]:
-    """Add the demo people and teams to a database that has no people yet; returns the
-    names added (none when anyone exists: demo passwords must never reach a real team)."""
-    if people.list_users(database):
+    """Add the demo people and teams to a new database, one with no people and no incidents;
+    returns the names added. Demo passwords are published: they must never reach a real
+    team, nor a database that was in use before it had people (an upgrade from before
+    access control)."""
+    with database.transaction(write=False) as store:
+        in_use = store.count_incidents() > 0
+    if in_use or people.list_users(database):
         return []
     added = []
     for user in DEMO_PEOPLE:

@@ -241,7 +241,9 @@ def update_incident(
             incident,
             changes,
             reason=reason,
-            policy=policies.get(incident.policy_version),
+            # Classification follows the incident's own version; who may see it follows the
+            # policy in force now, as everywhere else.
+            policy=replace(policies.get(incident.policy_version), access=policies.current.access),
             service_tiers=store.service_tiers(names),
             actor=actor,
             now=now,

@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Context
 from fireline.domain.access import AccessRole
-from fireline.services import demo, people
+from fireline.domain.incident import Draft
+from fireline.services import demo, incidents, people
 from tests.integration.api.conftest import add_person, bearer
 
 OLD = "an old long password"
@@ -69,3 +70,23 @@ def test_demo_people_are_added_only_to_a_database_without_people(context: Contex
 
     assert [u.name for u in people.list_users(context.database)] == ["omar"]
     assert people.list_teams(context.database) == []
+
+
+def test_demo_people_are_not_added_to_a_database_in_use_before_it_had_people(
+    context: Context,
+) -> None:
+    incidents.declare_incident(
+        context.database,
+        context.policies,
+        Draft(title="Real outage", type="data", reporter="ops"),
+        now=context.clock(),
+    )
+    assert demo.seed_demo_people(context.database, context.hasher, now=context.clock()) == []
+    assert people.list_users(context.database) == []
+
+
+def test_a_new_database_gets_one_demo_person_per_access_role(context: Context) -> None:
+    added = demo.seed_demo_people(context.database, context.hasher, now=context.clock())
+    roles = {user.role for user in people.list_users(context.database)}
+    assert sorted(added) == sorted(user.name for user in demo.DEMO_PEOPLE)
+    assert roles == set(AccessRole)

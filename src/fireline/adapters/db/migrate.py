@@ -16,8 +16,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x46495245
 
 
-def upgrade_database(url: str) -> None:
-    """Apply every migration the database at `url` lacks; a no-op when it is up to date.
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Apply every migration the database at `url` lacks (up to `revision`, for tests of a
+    migration's data); a no-op when it is up to date.
 
     Runs in one transaction, so a failed upgrade leaves the schema as it was. Processes that
     start at once upgrade one after the other: PostgreSQL takes an advisory lock, SQLite's
@@ -33,6 +34,6 @@ def upgrade_database(url: str) -> None:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
     finally:
         engine.dispose()

@@ -8,11 +8,17 @@ Create Date: 2026-11-25
 Secrets are never stored: tokens and session IDs as SHA-256 digests (they are random, so a
 fast digest suffices), passwords as argon2id hashes. The audit log is append-only like the
 timeline, by the same kind of trigger.
+
+Incidents declared before this migration of a type the policy restricts (by default
+`security`, handbook 003) become restricted now, each with a timeline entry: upgrading must
+not leave yesterday's breach readable by everyone.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,6 +39,7 @@ def upgrade() -> None:
         "incidents",
         sa.Column("is_restricted", sa.Boolean, nullable=False, server_default=sa.false()),
     )
+    _restrict_existing(is_pg)
     op.create_table(
         "users",
         sa.Column("name", sa.String(64), primary_key=True),
@@ -135,6 +142,61 @@ def upgrade() -> None:
                 f"SELECT RAISE(ABORT, 'the audit log is append-only: {operation} is not "
                 "allowed'); END"
             )
+
+
+def _restrict_existing(is_pg: bool) -> None:
+    """Restrict incidents of the types the newest recorded policy restricts."""
+    bind = op.get_bind()
+    latest = bind.execute(
+        sa.text("SELECT document FROM policy_versions ORDER BY version DESC LIMIT 1")
+    ).first()
+    if latest is None:
+        return
+    document = json.loads(latest[0])
+    types = [entry["name"] for entry in document.get("incident_types", [])]
+    chosen = (document.get("access") or {}).get("restricted_types")
+    restricted = chosen if chosen is not None else [t for t in ("security",) if t in types]
+    if not restricted:
+        return
+    incidents = sa.table(
+        "incidents", sa.column("id", sa.String), sa.column("type", sa.String),
+        sa.column("is_restricted", sa.Boolean),
+    )  # fmt: skip
+    found = bind.execute(
+        sa.select(incidents.c.id, incidents.c.type).where(incidents.c.type.in_(restricted))
+    ).all()
+    if not found:
+        return
+    bind.execute(
+        sa.update(incidents).where(incidents.c.type.in_(restricted)).values(is_restricted=True)
+    )
+    now = datetime.now(UTC)
+    timeline = sa.table(
+        "timeline", sa.column("incident_id", sa.String), sa.column("kind", sa.String),
+        sa.column("at", Timestamp), sa.column("actor", sa.String),
+        sa.column("summary", sa.Text), sa.column("field", sa.String),
+        sa.column("before_value", sa.Text), sa.column("after_value", sa.Text),
+        sa.column("note", sa.Text),
+    )  # fmt: skip
+    bind.execute(
+        sa.insert(timeline),
+        [
+            {
+                "incident_id": incident_id,
+                "kind": "restriction_changed",
+                # Stored as the application stores instants: naive UTC on SQLite.
+                "at": now if is_pg else now.replace(tzinfo=None),
+                "actor": "fireline",
+                "summary": "Restricted: only the security team, admins, the reporter and "
+                "people added by name can see this incident",
+                "field": "restricted",
+                "before_value": "false",
+                "after_value": "true",
+                "note": f"restricted on upgrade: {kind} incidents are restricted",
+            }
+            for incident_id, kind in found
+        ],
+    )
 
 
 def downgrade() -> None:
