@@ -7,8 +7,9 @@ map the branches of this tree to their own vocabulary (HTTP status, CLI exit cod
     ├── InvalidInput          the request itself is wrong (HTTP 422)
     │   └── UnknownName       it names a type, severity, role, service … that does not exist
     ├── NotFound              the thing it points at does not exist (HTTP 404)
-    └── Conflict              it is well formed but the current state forbids it (HTTP 409)
-        └── IllegalTransition a status change the lifecycle does not allow
+    ├── Conflict              it is well formed but the current state forbids it (HTTP 409)
+    │   └── IllegalTransition a status change the lifecycle does not allow
+    └── TooManyAttempts       too many wrong passwords in a row; try later (HTTP 429)
 """
 
 from __future__ import annotations
@@ -63,3 +64,11 @@ class IllegalTransition(Conflict):
             f"cannot move an incident from {current!r} to {requested!r}; "
             f"allowed from {current!r}: {choices}"
         )
+
+
+class TooManyAttempts(FirelineError):
+    """Too many wrong passwords in a row for this account; `retry_after` seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many wrong passwords in a row; try again in {retry_after} seconds")
+        self.retry_after = retry_after

@@ -66,6 +66,12 @@ def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def account_key(name: str) -> str:
+    """The throttle key of an account name (a digest: a mistyped password in the name field
+    must not be stored in clear)."""
+    return f"account:{digest_of(name.strip().lower())[:40]}"
+
+
 def csrf_token_for(session_id: str, key: bytes) -> str:
     """The CSRF token of a session: derived, so it needs no storage and dies with it."""
     return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
@@ -210,7 +216,7 @@ def log_in(
     """
     # A NUL cannot be stored in PostgreSQL text; such a name names nobody on either backend.
     lookup = name if "\x00" not in name and len(name) <= MAX_SECRET else ""
-    keys = (f"account:{digest_of(name.strip().lower())[:40]}", f"client:{client[:90]}")
+    keys = (account_key(name), f"client:{client[:90]}")
     with database.transaction() as store:
         before = [store.get_throttle(key, for_update=True) for key in keys]
         user = store.get_user(lookup)

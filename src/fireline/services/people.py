@@ -14,10 +14,12 @@ from datetime import datetime
 
 from fireline.domain.access import AccessRole
 from fireline.domain.audit import AuditAction, AuditEntry
-from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from fireline.domain.people import Team, User, check_handle, check_password, check_team, check_user
+from fireline.domain.throttle import record_failure
 from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import PasswordHasher
+from fireline.services.authentication import account_key
 from fireline.services.ports import Database, DuplicateKey, Store
 
 EDITABLE_USER_FIELDS = (
@@ -177,12 +179,25 @@ def change_own_password(
     now: datetime,
     client: str | None = None,
 ) -> None:
-    """Change your own password, proving you know the current one; every session ends."""
+    """Change your own password, proving you know the current one; every session ends.
+
+    Wrong current passwords count against the account as failed sign-ins do, so a stolen
+    session or token is no faster way to guess the password (TooManyAttempts when locked).
+    """
     check_password(new, field="new_password")
-    with database.transaction(write=False) as store:
+    key = account_key(name)
+    with database.transaction() as store:
+        throttle = store.get_throttle(key, for_update=True)
+        locked = throttle.retry_after(now)
+        if not locked:
+            store.save_throttle(record_failure(throttle, now))
         stored = store.password_hash(name)
+    if locked:
+        raise TooManyAttempts(locked)
     if not hasher.verify(stored or hasher.stand_in_hash, current) or stored is None:
         raise InvalidInput("current_password", "is not your current password")
+    with database.transaction() as store:
+        store.clear_throttle(key)
     set_password(database, hasher, name, new, actor=name, now=now, client=client)
 
 

@@ -90,3 +90,25 @@ def test_a_new_database_gets_one_demo_person_per_access_role(context: Context) -
     roles = {user.role for user in people.list_users(context.database)}
     assert sorted(added) == sorted(user.name for user in demo.DEMO_PEOPLE)
     assert roles == set(AccessRole)
+
+
+def test_guessing_the_current_password_locks_like_signing_in_does(
+    context: Context, app: FastAPI
+) -> None:
+    token = add_person(context, "rita", AccessRole.VIEWER, password=OLD)
+    with TestClient(app, headers=bearer(token)) as rita:
+        answers = [
+            rita.put(
+                "/api/v1/me/password",
+                json={"current_password": f"guess {n}", "new_password": NEW},
+            )
+            for n in range(7)
+        ]
+        assert [a.status_code for a in answers] == [422] * 6 + [429]
+        assert answers[-1].json()["type"] == "/problems/too-many-attempts"
+        assert int(answers[-1].headers["Retry-After"]) > 0
+        # Locked: even the right current password waits.
+        right = {"current_password": OLD, "new_password": NEW}
+        assert rita.put("/api/v1/me/password", json=right).status_code == 429
+    # The account lock is the sign-in lock too.
+    assert sign_in(app, "rita", OLD) == 429

@@ -15,7 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
+from fireline.domain.errors import (
+    Conflict,
+    FirelineError,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("fireline.api")
@@ -114,6 +120,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem(404, "not-found", error.message)
         if isinstance(error, Conflict):
             return problem(409, "conflict", error.message)
+        if isinstance(error, TooManyAttempts):
+            headers = {"Retry-After": str(error.retry_after)}
+            return problem(429, "too-many-attempts", error.message, headers=headers)
         return problem(400, "bad-request", error.message)
 
     @app.exception_handler(StarletteHTTPException)
