@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from fireline.adapters.policy_file import (
@@ -10,6 +13,7 @@ from fireline.adapters.policy_file import (
     load_preset,
     parse_document,
 )
+from fireline.domain.calendars import add_working_time, calendar_of
 from fireline.domain.classification import derive_priority
 from fireline.domain.policy import Policy, Target
 
@@ -191,3 +195,16 @@ def test_the_default_blends_004_targets_all_five_roles_and_the_000_and_002_revie
 def test_an_unknown_preset_lists_the_presets_there_are() -> None:
     with pytest.raises(PolicyFileError, match="allowed: default, handbook_000, handbook_002"):
         load_preset("handbook_999")
+
+
+@pytest.mark.parametrize("preset", ["handbook_002", "handbook_003"])
+def test_a_sev4_declared_on_friday_afternoon_breaches_its_response_on_monday(preset: str) -> None:
+    """Issue 4, acceptance 3, with the presets' own targets and calendars."""
+    policy = load_preset(preset).policy
+    target = policy.severity(4).response
+    calendar = calendar_of(policy, target.calendar)
+    assert calendar is not None
+    zone = ZoneInfo(calendar.time_zone)
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=zone)
+    due = add_working_time(calendar, friday, target.seconds).astimezone(zone)
+    assert (due.strftime("%A"), due.hour) == ("Monday", 15)
