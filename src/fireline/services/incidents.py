@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from fireline.domain import editing, response, restriction
 from fireline.domain import incident as rules
 from fireline.domain.access import Visibility, can_see
+from fireline.domain.clocks import Clock, read_clocks, status_spans
 from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
@@ -210,6 +211,27 @@ def get_timeline(
     with database.transaction(write=False) as store:
         load_visible(store, incident_id, visibility)
         return store.list_timeline(incident_id)
+
+
+def get_clocks(
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    visibility: Visibility,
+    *,
+    now: datetime,
+) -> tuple[Clock, Clock]:
+    """The incident's response and resolution clocks at `now`, from its status history."""
+    with database.transaction(write=False) as store:
+        incident = load_visible(store, incident_id, visibility)
+        events = store.list_timeline(incident_id)
+    changes = [
+        (recorded.event.at, Status(str(recorded.event.after)))
+        for recorded in events
+        if recorded.event.kind == "status_changed"
+    ]
+    spans = status_spans(incident.declared_at, changes)
+    return read_clocks(incident, spans, policies.get(incident.policy_version), now)
 
 
 def get_roles(

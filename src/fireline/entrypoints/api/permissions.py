@@ -49,6 +49,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("POST", f"{_INCIDENT}/comments"): P.INCIDENT_COMMENT,
     ("GET", f"{_INCIDENT}/timeline"): P.INCIDENT_READ,
     ("GET", f"{_INCIDENT}/roles"): P.INCIDENT_READ,
+    ("GET", f"{_INCIDENT}/clocks"): P.INCIDENT_READ,
     ("PUT", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("DELETE", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("PUT", f"{_INCIDENT}/restriction"): P.INCIDENT_RESTRICT,

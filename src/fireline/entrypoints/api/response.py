@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
 from fireline.entrypoints.api.incidents import incident_out_pinned
 from fireline.entrypoints.api.schemas import (
+    ClockOut,
+    ClocksOut,
     CommentIn,
     IncidentOut,
     RoleAssignmentOut,
@@ -66,6 +68,33 @@ def timeline(incident_id: str, context: ContextDep, visibility: VisibilityDep) -
     """Everything that happened to the incident, oldest first. Entries are never edited."""
     events = incidents.get_timeline(context.database, incident_id, visibility)
     return TimelineOut(incident_id=incident_id, events=[event_out(e) for e in events])
+
+
+@router.get("/{incident_id}/clocks", response_model=ClocksOut)
+def clocks(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> ClocksOut:
+    """The response and resolution clocks: target, time spent and left, due time, state."""
+    now = context.clock()
+    found = incidents.get_clocks(
+        context.database, context.policies, incident_id, visibility, now=now
+    )
+    return ClocksOut(
+        incident_id=incident_id,
+        at=now,
+        clocks=[
+            ClockOut(
+                name=clock.name,
+                target_seconds=clock.target.seconds,
+                calendar=clock.target.calendar,
+                elapsed_seconds=int(clock.elapsed.total_seconds()),
+                remaining_seconds=int(clock.remaining.total_seconds()),
+                due_at=clock.due_at,
+                state=clock.state.value,
+                at_risk=clock.at_risk,
+                stopped_at=clock.stopped_at,
+            )
+            for clock in found
+        ],
+    )
 
 
 @router.get("/{incident_id}/roles", response_model=RolesOut)

@@ -236,3 +236,23 @@ class PolicyOut(BaseModel):
     name: str
     digest: str
     document: dict[str, JsonValue]
+
+
+class ClockOut(BaseModel):
+    name: str = Field(description="`response` or `resolution`")
+    target_seconds: int
+    calendar: str
+    elapsed_seconds: int = Field(description="working time spent, in the target's calendar")
+    remaining_seconds: int
+    due_at: datetime | None = Field(
+        description="when the target is (or was) reached; null while paused before that"
+    )
+    state: str = Field(description="running, paused, met or breached")
+    at_risk: bool = Field(description="running or paused with 75 % of the target spent")
+    stopped_at: datetime | None
+
+
+class ClocksOut(BaseModel):
+    incident_id: str
+    at: datetime
+    clocks: list[ClockOut]

@@ -1,0 +1,132 @@
+"""SLA clocks: how much of an incident's response and resolution targets is spent.
+
+Both clocks count working time of their target's calendar while the incident is active
+(open or being worked on). `waiting_for_info` and `on_hold` pause them; resuming continues
+from the time already spent. The response clock stops at the first acknowledgement, the
+resolution clock while the incident is resolved or closed (a reopened incident's clock goes
+on from where it stopped). Targets follow the incident's current severity under its pinned
+policy version: a severity change re-targets both clocks and keeps the time spent.
+
+Pure: the caller passes the incident, its status history and `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from fireline.domain.calendars import add_working_time, calendar_of, working_time_between
+from fireline.domain.incident import Incident
+from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
+from fireline.domain.policy import Policy, Target
+
+AT_RISK_SHARE = 0.75
+"""A running clock with this share of its target spent is at risk (a warning, not a breach)."""
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True)
+class StatusSpan:
+    """The incident was in `status` from `since` until `until` (None: still is)."""
+
+    status: Status
+    since: datetime
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock as of `now`. `due_at` is when the target is (or was) reached by the time
+    spent; None while paused before it was reached, since no one can say when it resumes."""
+
+    name: str
+    target: Target
+    elapsed: timedelta
+    remaining: timedelta
+    due_at: datetime | None
+    state: ClockState
+    at_risk: bool
+    stopped_at: datetime | None
+
+
+def status_spans(
+    declared_at: datetime, changes: Sequence[tuple[datetime, Status]]
+) -> list[StatusSpan]:
+    """The statuses an incident passed through: open from `declared_at`, then each change
+    (its time and new status), oldest first."""
+    spans: list[StatusSpan] = []
+    status, since = Status.OPEN, declared_at
+    for at, new in changes:
+        spans.append(StatusSpan(status, since, at))
+        status, since = new, at
+    spans.append(StatusSpan(status, since, None))
+    return spans
+
+
+def read_clocks(
+    incident: Incident, spans: Sequence[StatusSpan], policy: Policy, now: datetime
+) -> tuple[Clock, Clock]:
+    """The response and resolution clocks of `incident` at `now` under its pinned `policy`."""
+    severity = policy.severity(incident.severity)
+    current = spans[-1].status if spans else incident.status
+    resolved_at = None
+    if current in (Status.RESOLVED, Status.CLOSED):
+        resolved_at = next(s.since for s in reversed(spans) if s.status is Status.RESOLVED)
+    # Resolving an incident nobody acknowledged answers it too: its response clock stops.
+    responded_at = incident.acknowledged_at or resolved_at
+    response = _clock("response", severity.response, spans, policy, now, responded_at, current)
+    resolution = _clock("resolution", severity.resolution, spans, policy, now, resolved_at, current)
+    return response, resolution
+
+
+def _clock(
+    name: str,
+    target: Target,
+    spans: Sequence[StatusSpan],
+    policy: Policy,
+    now: datetime,
+    stopped_at: datetime | None,
+    current: Status,
+) -> Clock:
+    calendar = calendar_of(policy, target.calendar)
+    budget = timedelta(seconds=target.seconds)
+    end = min(now, stopped_at) if stopped_at is not None else now
+    spent, due_at = timedelta(0), None
+    for span in spans:
+        if span.status not in ACTIVE:
+            continue
+        start, finish = span.since, min(span.until or end, end)
+        if finish <= start:
+            continue
+        here = working_time_between(calendar, start, finish)
+        if due_at is None and spent + here >= budget:
+            due_at = add_working_time(calendar, start, (budget - spent).total_seconds())
+        spent += here
+    running = stopped_at is None and current in ACTIVE
+    if running and due_at is None:
+        due_at = add_working_time(calendar, now, (budget - spent).total_seconds())
+    if stopped_at is not None:
+        state = ClockState.MET if spent <= budget else ClockState.BREACHED
+    elif spent > budget or (spent == budget and running):
+        state = ClockState.BREACHED
+    else:
+        state = ClockState.PAUSED if current in PAUSED else ClockState.RUNNING
+    return Clock(
+        name=name,
+        target=target,
+        elapsed=spent,
+        remaining=max(budget - spent, timedelta(0)),
+        due_at=due_at,
+        state=state,
+        at_risk=state in (ClockState.RUNNING, ClockState.PAUSED)
+        and spent >= budget * AT_RISK_SHARE,
+        stopped_at=stopped_at,
+    )
