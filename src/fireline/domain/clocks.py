@@ -87,6 +87,35 @@ def read_clocks(
     return response, resolution
 
 
+def reached_at(
+    calendar_name: str,
+    policy: Policy,
+    spans: Sequence[StatusSpan],
+    amount: timedelta,
+    stopped_at: datetime | None,
+) -> datetime | None:
+    """When the working time spent while active reaches `amount`; None when the clock stops
+    (or the history ends in a pause or a resolution) before it does."""
+    calendar = calendar_of(policy, calendar_name)
+    spent = timedelta(0)
+    for span in spans:
+        if span.status not in ACTIVE:
+            continue
+        start = span.since
+        if stopped_at is not None and start >= stopped_at:
+            break
+        until = span.until
+        if stopped_at is not None and (until is None or until > stopped_at):
+            until = stopped_at
+        if until is None:  # still running: it will be reached
+            return add_working_time(calendar, start, (amount - spent).total_seconds())
+        here = working_time_between(calendar, start, until)
+        if spent + here >= amount:
+            return add_working_time(calendar, start, (amount - spent).total_seconds())
+        spent += here
+    return None
+
+
 def _clock(
     name: str,
     target: Target,

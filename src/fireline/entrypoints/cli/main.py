@@ -12,6 +12,7 @@ from fireline.entrypoints.cli.admin import db_app, serve
 from fireline.entrypoints.cli.incident import incident_app
 from fireline.entrypoints.cli.people import token_app, user_app
 from fireline.entrypoints.cli.policy import policy_app
+from fireline.entrypoints.cli.simulate import simulate_command
 
 app = typer.Typer(
     name="fireline",
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.add_typer(db_app, name="db")
+policy_app.command("simulate")(simulate_command)
 app.add_typer(policy_app, name="policy")
 app.add_typer(incident_app, name="incident")
 app.add_typer(user_app, name="user")

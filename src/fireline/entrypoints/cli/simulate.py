@@ -1,0 +1,109 @@
+"""`fireline policy simulate`: what would fire for an incident under a policy, in order.
+
+Uses exactly the domain code the API's clocks use (`fireline.domain.simulation`), so a
+policy author sees what Fireline will do before adopting the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fireline.adapters.policy_file import PolicyFileError
+from fireline.adapters.policy_file.durations import parse_duration
+from fireline.domain.errors import InvalidInput
+from fireline.domain.simulation import Happening, Scenario, simulate
+from fireline.entrypoints.cli.policy import _choose, _fail, _problems
+
+Offset = Annotated[str | None, typer.Option(help="a duration after declaration, such as 15m")]
+
+
+def simulate_command(
+    file: Annotated[Path | None, typer.Argument(help="A policy file.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="A preset instead.")] = None,
+    severity: Annotated[int, typer.Option(help="the incident's severity level")] = 1,
+    at: Annotated[
+        str | None, typer.Option(help="declared at, ISO 8601 with an offset (default: now)")
+    ] = None,
+    for_: Annotated[str, typer.Option("--for", help="how far ahead to look")] = "7d",
+    ack_at: Offset = None,
+    identified_at: Offset = None,
+    pause_at: Offset = None,
+    resume_at: Offset = None,
+    resolve_at: Offset = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Print every SLA warning and breach that would fire, in order, with its time."""
+    if file is not None and preset is not None:
+        raise _fail(["give either FILE or --preset, not both"])
+    try:
+        policy = _choose(file, preset).policy
+    except PolicyFileError as error:
+        raise _problems(error) from None
+    try:
+        scenario = Scenario(
+            severity=severity,
+            at=_instant(at),
+            horizon=_duration("for", for_),
+            acknowledged_after=_offset("ack-at", ack_at),
+            identified_after=_offset("identified-at", identified_at),
+            paused_after=_offset("pause-at", pause_at),
+            resumed_after=_offset("resume-at", resume_at),
+            resolved_after=_offset("resolve-at", resolve_at),
+        )
+        happenings = simulate(policy, scenario)
+    except InvalidInput as error:
+        raise _fail([f"--{error.field.replace('_', '-')}: {error.detail}"]) from None
+    if as_json:
+        typer.echo(json.dumps([_as_json(h) for h in happenings], indent=2))
+        return
+    table = Table("after", "at", "kind", "clock", "note", title=f"policy {policy.name}")
+    for h in happenings:
+        table.add_row(
+            str(timedelta(seconds=h.after)), h.at.isoformat(), h.kind, h.clock or "", h.note
+        )
+    Console().print(table)
+
+
+def _as_json(h: Happening) -> dict[str, object]:
+    return {
+        "after": h.after,
+        "at": h.at.isoformat().replace("+00:00", "Z"),
+        "kind": h.kind,
+        "clock": h.clock,
+        "level": h.level,
+        "targets": list(h.targets),
+        "note": h.note,
+    }
+
+
+def _instant(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("at", f"{text!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("at", "needs an offset, such as 2026-11-27T15:00:00+01:00")
+    return moment
+
+
+def _duration(name: str, text: str) -> timedelta:
+    try:
+        duration = parse_duration(text)
+    except ValueError as error:
+        raise InvalidInput(name, str(error)) from None
+    if duration.is_business:
+        raise InvalidInput(name, "use clock time here (s, m, h, d or w), not business time")
+    return timedelta(seconds=duration.seconds())
+
+
+def _offset(name: str, text: str | None) -> timedelta | None:
+    return None if text is None else _duration(name, text)
