@@ -20,7 +20,7 @@ from enum import StrEnum
 from fireline.domain.calendars import add_working_time, calendar_of, working_time_between
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
-from fireline.domain.policy import Policy, Target
+from fireline.domain.policy import BusinessCalendar, Policy, Target
 
 AT_RISK_SHARE = 0.75
 """A running clock with this share of its target spent is at risk (a warning, not a breach)."""
@@ -88,15 +88,14 @@ def read_clocks(
 
 
 def reached_at(
-    calendar_name: str,
-    policy: Policy,
+    calendar: BusinessCalendar | None,
     spans: Sequence[StatusSpan],
     amount: timedelta,
     stopped_at: datetime | None,
 ) -> datetime | None:
-    """When the working time spent while active reaches `amount`; None when the clock stops
-    (or the history ends in a pause or a resolution) before it does."""
-    calendar = calendar_of(policy, calendar_name)
+    """When the working time spent while active reaches `amount`: in the past, or ahead
+    when the history ends active. None when the clock stops (or the history ends in a pause
+    or a resolution) before it does."""
     spent = timedelta(0)
     for span in spans:
         if span.status not in ACTIVE:
@@ -128,20 +127,16 @@ def _clock(
     calendar = calendar_of(policy, target.calendar)
     budget = timedelta(seconds=target.seconds)
     end = min(now, stopped_at) if stopped_at is not None else now
-    spent, due_at = timedelta(0), None
-    for span in spans:
-        if span.status not in ACTIVE:
-            continue
-        start, finish = span.since, min(span.until or end, end)
-        if finish <= start:
-            continue
-        here = working_time_between(calendar, start, finish)
-        if due_at is None and spent + here >= budget:
-            due_at = add_working_time(calendar, start, (budget - spent).total_seconds())
-        spent += here
+    spent = sum(
+        (
+            working_time_between(calendar, span.since, min(span.until or end, end))
+            for span in spans
+            if span.status in ACTIVE
+        ),
+        timedelta(0),
+    )
+    due_at = reached_at(calendar, spans, budget, stopped_at)
     running = stopped_at is None and current in ACTIVE
-    if running and due_at is None:
-        due_at = add_working_time(calendar, now, (budget - spent).total_seconds())
     if stopped_at is not None:
         state = ClockState.MET if spent <= budget else ClockState.BREACHED
     elif spent > budget or (spent == budget and running):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from fireline.domain.calendars import calendar_of
 from fireline.domain.clocks import AT_RISK_SHARE, StatusSpan, reached_at, status_spans
 from fireline.domain.errors import InvalidInput
 from fireline.domain.lifecycle import Status
@@ -74,7 +75,7 @@ def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
                 f"{name} target of {_spelled(budget)} ({target.calendar}) reached",
             ),
         ):
-            instant = reached_at(target.calendar, policy, spans, amount, stops[name])
+            instant = reached_at(calendar_of(policy, target.calendar), spans, amount, stops[name])
             if instant is not None and instant <= end:
                 after = int((instant - start).total_seconds())
                 happenings.append(Happening(after, instant, kind, clock=name, note=note))

@@ -86,14 +86,6 @@ class BearerRequest:
     client: str
 
 
-def authenticate_token(database: Database, token: str, *, now: datetime, client: str) -> Caller:
-    """The caller a bearer token stands for; Unauthenticated when it stands for nobody."""
-    (result,) = authenticate_tokens(database, [BearerRequest(token, now, client)])
-    if isinstance(result, Unauthenticated):
-        raise result
-    return result
-
-
 def authenticate_tokens(
     database: Database, requests: Sequence[BearerRequest]
 ) -> list[Caller | Unauthenticated]:

@@ -54,9 +54,6 @@ _TOKEN_FIELDS = (
     "last_used_at",
 )
 # Run on every authenticated request: built once so SQLAlchemy's compiled cache serves it.
-_FIND_TOKEN = select(*(api_tokens.c[f] for f in _TOKEN_FIELDS)).where(
-    api_tokens.c.digest == bindparam("digest")
-)
 # Both run on nearly every request, for all requests that arrived together: built once, with
 # expanding IN parameters, so SQLAlchemy's compiled cache serves them.
 _FIND_TOKENS = (
@@ -173,10 +170,6 @@ class AccessStoreMixin:
         row["digest"] = digest
         stmt = insert(api_tokens).values(row).returning(api_tokens.c.id)
         return int(self._connection.execute(stmt).scalar_one())
-
-    def find_token(self, digest: str) -> TokenRecord | None:
-        row = self._connection.execute(_FIND_TOKEN, {"digest": digest}).first()
-        return None if row is None else _token(row)
 
     def find_tokens(self, digests: Sequence[str]) -> dict[str, tuple[TokenRecord, User]]:
         if not digests:
