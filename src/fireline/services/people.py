@@ -1,9 +1,8 @@
-"""Use cases for people, teams and API tokens; each change is written to the audit log.
+"""Use cases for people and teams; each change is written to the audit log.
 
 `actor` is whoever makes the change (`fireline-cli` for the command line on the server).
-Whether the actor may do it at all is the entry point's question (its permission table);
-the rules that depend on the data (which token is whose, which scope may mint which) are
-answered here.
+Whether the actor may do it at all is the entry point's question (its permission table).
+Tokens are in `fireline.services.tokens`.
 """
 
 from __future__ import annotations

@@ -56,22 +56,9 @@ async def authorize(request: Request) -> None:
     context: Context = request.app.state.context
     caller, session_id = await _authenticate(request, context)
     if session_id is not None and request.method not in SAFE_METHODS:
-        now, client = context.clock(), client_address(request)
-        target = f"{request.method} {request.url.path[:150]}"
-        expected = csrf_token_for(session_id, context.secret)
-        if not hmac.compare_digest(
-            request.headers.get(CSRF_HEADER, "").encode(), expected.encode()
-        ):
-            await to_thread.run_sync(
-                lambda: record_refusal(
-                    context.database,
-                    AuditAction.CSRF_REFUSED,
-                    actor=caller.name,
-                    target=target,
-                    client=client,
-                    now=now,
-                )
-            )
+        expected = csrf_token_for(session_id, context.secret).encode()
+        if not hmac.compare_digest(request.headers.get(CSRF_HEADER, "").encode(), expected):
+            await to_thread.run_sync(_audit_refusal, request, caller, AuditAction.CSRF_REFUSED)
             raise ProblemError(
                 403, "csrf", f"a signed-in browser request must carry the {CSRF_HEADER} header"
             )
@@ -86,20 +73,25 @@ def forbid(request: Request, caller: Caller, permission: Permission, what: str) 
     For routes that check a second permission themselves (declaring on someone else's
     behalf, listing everybody's tokens): every 403 is in the audit log, wherever it arose.
     """
-    context: Context = request.app.state.context
-    record_refusal(
-        context.database,
-        AuditAction.PERMISSION_DENIED,
-        actor=caller.name,
-        target=f"{request.method} {request.url.path[:150]}",
-        client=client_address(request),
-        now=context.clock(),
-    )
+    _audit_refusal(request, caller, AuditAction.PERMISSION_DENIED)
     return ProblemError(
         403,
         "forbidden",
         f"{what} needs the {permission} permission, which your role ({caller.role}) with "
         f"{caller.scope} access does not have",
+    )
+
+
+def _audit_refusal(request: Request, caller: Caller, action: AuditAction) -> None:
+    """Write a refused request to the audit log (blocking: call it off the event loop)."""
+    context: Context = request.app.state.context
+    record_refusal(
+        context.database,
+        action,
+        actor=caller.name,
+        target=f"{request.method} {request.url.path[:150]}",
+        client=client_address(request),
+        now=context.clock(),
     )
 
 
