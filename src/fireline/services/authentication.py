@@ -21,7 +21,7 @@ from fireline.domain.audit import ANONYMOUS, AuditAction, AuditEntry
 from fireline.domain.throttle import FREE_FAILURES, Throttle, record_failure
 from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import PasswordHasher, SessionRecord
-from fireline.services.ports import Database
+from fireline.services.ports import Database, Store
 
 TOKEN_PREFIX = "flt_"
 """Marks Fireline tokens, so secret scanners (and people) can recognise a leaked one."""
@@ -210,19 +210,14 @@ def log_in(
     lookup = name if "\x00" not in name and len(name) <= MAX_SECRET else ""
     keys = (account_key(name), f"client:{client[:90]}")
     with database.transaction() as store:
-        before = [store.get_throttle(key, for_update=True) for key in keys]
+        locked, counted = count_attempt(store, keys, now)
         user = store.get_user(lookup)
         stored_hash = store.password_hash(lookup)
         target = name if user is not None else "(unknown account)"
-        locked = max(t.retry_after(now) for t in before)
         if locked:
             detail: dict[str, JsonValue] = {"retry_after": locked}
             entry = AuditEntry(now, ANONYMOUS, AuditAction.LOGIN_LOCKED, target, client, detail)
             store.append_audit([entry])
-        else:
-            counted = [record_failure(t, now) for t in before]
-            for throttle in counted:
-                store.save_throttle(throttle)
     if locked:
         raise LoginRefused(retry_after=locked)
     matches = hasher.verify(stored_hash or hasher.stand_in_hash, password)
@@ -255,6 +250,23 @@ def log_in(
         _record_login_failure(database, now, client, target, counted[0].failures)
         raise LoginRefused()
     return SignedIn(session_id, Caller(user.name, user.role, teams))
+
+
+def count_attempt(store: Store, keys: Sequence[str], now: datetime) -> tuple[int, list[Throttle]]:
+    """Lock the keys' throttles and count one more failure on each, unless one is locked.
+
+    Returns the seconds until the lock lifts (0: not locked) and the throttles as counted.
+    Counting before the password is checked is what makes guesses sent at once meet the
+    lock; whoever succeeds takes their failure back.
+    """
+    before = [store.get_throttle(key, for_update=True) for key in keys]
+    locked = max(t.retry_after(now) for t in before)
+    if locked:
+        return locked, before
+    counted = [record_failure(t, now) for t in before]
+    for throttle in counted:
+        store.save_throttle(throttle)
+    return 0, counted
 
 
 def _record_login_failure(

@@ -15,10 +15,9 @@ from fireline.domain.access import AccessRole
 from fireline.domain.audit import AuditAction, AuditEntry
 from fireline.domain.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from fireline.domain.people import Team, User, check_handle, check_password, check_team, check_user
-from fireline.domain.throttle import record_failure
 from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import PasswordHasher
-from fireline.services.authentication import account_key
+from fireline.services.authentication import account_key, count_attempt
 from fireline.services.ports import Database, DuplicateKey, Store
 
 EDITABLE_USER_FIELDS = (
@@ -186,10 +185,7 @@ def change_own_password(
     check_password(new, field="new_password")
     key = account_key(name)
     with database.transaction() as store:
-        throttle = store.get_throttle(key, for_update=True)
-        locked = throttle.retry_after(now)
-        if not locked:
-            store.save_throttle(record_failure(throttle, now))
+        locked, _ = count_attempt(store, [key], now)
         stored = store.password_hash(name)
     if locked:
         raise TooManyAttempts(locked)
