@@ -22,9 +22,6 @@ from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
 from fireline.domain.policy import BusinessCalendar, Policy, Target
 
-AT_RISK_SHARE = 0.75
-"""A running clock with this share of its target spent is at risk (a warning, not a breach)."""
-
 
 class ClockState(StrEnum):
     RUNNING = "running"
@@ -92,13 +89,14 @@ def reached_at(
     spans: Sequence[StatusSpan],
     amount: timedelta,
     stopped_at: datetime | None,
+    counting: tuple[Status, ...] = ACTIVE,
 ) -> datetime | None:
-    """When the working time spent while active reaches `amount`: in the past, or ahead
-    when the history ends active. None when the clock stops (or the history ends in a pause
-    or a resolution) before it does."""
+    """When the working time spent in `counting` statuses (by default the active ones)
+    reaches `amount`: in the past, or ahead when the history ends in such a status. None when
+    the clock stops (or the history ends in another status) before it does."""
     spent = timedelta(0)
     for span in spans:
-        if span.status not in ACTIVE:
+        if span.status not in counting:
             continue
         start = span.since
         if stopped_at is not None and start >= stopped_at:
@@ -151,6 +149,6 @@ def _clock(
         due_at=due_at,
         state=state,
         at_risk=state in (ClockState.RUNNING, ClockState.PAUSED)
-        and spent >= budget * AT_RISK_SHARE,
+        and spent >= budget * policy.at_risk_share,
         stopped_at=stopped_at,
     )

@@ -161,6 +161,67 @@ class AccessRules:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Someone the policy tells or pages by name, such as the IT manager (handbook 004)."""
+
+    name: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """What happens when an incident reaches `level`: the handbook's `action`, sent to
+    `targets` (see `fireline.domain.targets` for how a target is written)."""
+
+    level: int
+    action: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TierEscalation:
+    """Escalation by time for incidents of one criticality tier (handbook 000).
+
+    Every `every` without a resolution path the incident moves up one level, up to `up_to`.
+    With `unresolved_level`, an incident still unresolved after `unresolved_after` moves to
+    that level ("move to level 3 if not resolved in time").
+    """
+
+    criticality: str
+    every: Target
+    up_to: int
+    unresolved_after: Target | None = None
+    unresolved_level: int | None = None
+
+
+@dataclass(frozen=True)
+class ElapsedNotice:
+    """Tell `targets` when an incident of one of `severities` is still unresolved `after`
+    its declaration (handbook 004's escalation matrix)."""
+
+    after: Target
+    severities: tuple[int, ...]
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    """Time-driven escalation: levels and their actions, per-tier timing, elapsed notices."""
+
+    levels: tuple[EscalationLevel, ...] = ()
+    tiers: tuple[TierEscalation, ...] = ()
+    elapsed: tuple[ElapsedNotice, ...] = ()
+
+    def level(self, number: int) -> EscalationLevel | None:
+        return next((level for level in self.levels if level.level == number), None)
+
+
+AT_RISK_SHARE = 0.75
+"""The default share of a target after which a running clock is at risk (a warning)."""
+
+
+@dataclass(frozen=True)
 class Policy:
     """A validated policy. Lookups by name live here so every layer asks the same questions."""
 
@@ -180,6 +241,9 @@ class Policy:
     closure_checklist: tuple[ChecklistItem, ...] = ()
     review_rules: tuple[ReviewRule, ...] = ()
     access: AccessRules = AccessRules()
+    contacts: tuple[Contact, ...] = ()
+    escalation: EscalationRules = EscalationRules()
+    at_risk_share: float = AT_RISK_SHARE
     _tiers_by_name: Mapping[str, CriticalityTier] = field(
         init=False, repr=False, compare=False, hash=False
     )

@@ -1,9 +1,8 @@
 """What would happen to an incident under a policy, in order: `fireline policy simulate`.
 
-The simulation builds the status history the options describe (acknowledged at, paused and
-resumed at, resolved at) and asks the same clock code the API and the worker use when each
-clock would warn and breach. Escalation, notification and paging kinds join as the policy
-learns them (issue 4).
+The simulation builds the status history the options describe (acknowledged, identified,
+paused and resumed, resolved at) and asks `plan_timers`, the code the worker's timers come
+from, what fires and when.
 """
 
 from __future__ import annotations
@@ -11,20 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from fireline.domain.calendars import calendar_of
-from fireline.domain.clocks import AT_RISK_SHARE, StatusSpan, reached_at, status_spans
+from fireline.domain.clocks import StatusSpan, status_spans
 from fireline.domain.errors import InvalidInput
 from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Policy
+from fireline.domain.timers import Course, plan_timers
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """An incident of `severity` declared at `at`; the offsets say what happens when."""
+    """An incident of `severity` (and `criticality`) declared at `at`; the offsets say
+    what happens when."""
 
     severity: int
     at: datetime
     horizon: timedelta
+    criticality: str | None = None
     acknowledged_after: timedelta | None = None
     identified_after: timedelta | None = None
     paused_after: timedelta | None = None
@@ -48,38 +49,39 @@ class Happening:
 def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
     """Everything that fires within the horizon, in time order."""
     try:
-        severity = policy.severity(scenario.severity)
+        policy.severity(scenario.severity)
     except KeyError:
         levels = [str(s.level) for s in policy.severities]
         raise InvalidInput(
             "severity", f"no severity {scenario.severity} (allowed: {', '.join(levels)})"
         ) from None
-    spans = _history(scenario)
+    if scenario.criticality is not None and scenario.criticality not in policy.tier_names:
+        raise InvalidInput(
+            "criticality",
+            f"no criticality tier {scenario.criticality!r} "
+            f"(allowed: {', '.join(policy.tier_names) or 'none defined'})",
+        )
+    course = Course(
+        severity=scenario.severity,
+        criticality=scenario.criticality,
+        declared_at=scenario.at,
+        acknowledged_at=_offset(scenario, scenario.acknowledged_after),
+        spans=tuple(_history(scenario)),
+    )
     start, end = scenario.at, scenario.at + scenario.horizon
-    stops = {
-        "response": _offset(scenario, scenario.acknowledged_after or scenario.resolved_after),
-        "resolution": _offset(scenario, scenario.resolved_after),
-    }
-    happenings = []
-    for name, target in (("response", severity.response), ("resolution", severity.resolution)):
-        budget = timedelta(seconds=target.seconds)
-        for kind, amount, note in (
-            (
-                "sla_warning",
-                budget * AT_RISK_SHARE,
-                f"{AT_RISK_SHARE:.0%} of the {name} target spent",
-            ),
-            (
-                "sla_breach",
-                budget,
-                f"{name} target of {_spelled(budget)} ({target.calendar}) reached",
-            ),
-        ):
-            instant = reached_at(calendar_of(policy, target.calendar), spans, amount, stops[name])
-            if instant is not None and instant <= end:
-                after = int((instant - start).total_seconds())
-                happenings.append(Happening(after, instant, kind, clock=name, note=note))
-    return sorted(happenings, key=lambda h: (h.at, h.kind != "sla_warning", h.clock or ""))
+    return [
+        Happening(
+            after=int((timer.due_at - start).total_seconds()),
+            at=timer.due_at,
+            kind=timer.kind.value,
+            clock=timer.clock,
+            level=timer.level,
+            targets=timer.targets,
+            note=timer.note,
+        )
+        for timer in plan_timers(course, policy)
+        if timer.due_at <= end
+    ]
 
 
 def _history(scenario: Scenario) -> list[StatusSpan]:
@@ -99,16 +101,18 @@ def _history(scenario: Scenario) -> list[StatusSpan]:
     if scenario.resolved_after is not None:
         moves.append((scenario.resolved_after, Status.RESOLVED))
     moves.sort(key=lambda move: move[0])
-    return status_spans(scenario.at, [(scenario.at + offset, status) for offset, status in moves])
+    # A pause returns to where it came from, as the lifecycle has it.
+    changes: list[tuple[datetime, Status]] = []
+    before_pause = Status.OPEN
+    for offset, status in moves:
+        current = changes[-1][1] if changes else Status.OPEN
+        if status is Status.WAITING_FOR_INFO:
+            before_pause = current
+        elif offset == scenario.resumed_after and current is Status.WAITING_FOR_INFO:
+            status = before_pause
+        changes.append((scenario.at + offset, status))
+    return status_spans(scenario.at, changes)
 
 
 def _offset(scenario: Scenario, after: timedelta | None) -> datetime | None:
     return None if after is None else scenario.at + after
-
-
-def _spelled(length: timedelta) -> str:
-    seconds = int(length.total_seconds())
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -233,7 +233,13 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
         for status in demo.path:
             step_at += timedelta(minutes=7)
             incidents.change_status(
-                database, declared.incident.id, status, visibility=alex, now=step_at, note=None
+                database,
+                policies,
+                declared.incident.id,
+                status,
+                visibility=alex,
+                now=step_at,
+                note=None,
             )
         if demo.commander and "incident_commander" in policy.role_names:
             incidents.assign_role(

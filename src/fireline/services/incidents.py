@@ -31,6 +31,8 @@ from fireline.services.ports import (
     RoleAssignment,
     Store,
 )
+from fireline.services.timer_ports import StoredTimer
+from fireline.services.timers import plan_new_incidents, replan_timers
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
@@ -153,6 +155,9 @@ def _declare_all(
             accepted[index] = (position, numbered, events)
             results[position] = numbered
     store.add_incidents([incident for _, incident, _ in accepted])
+    if accepted:
+        latest = max(now for _, now in requests)
+        plan_new_incidents(store, policies, [incident for _, incident, _ in accepted], latest)
     for position, incident, events in accepted:
         draft, now = requests[position]
         declarer = draft.declared_by
@@ -234,6 +239,13 @@ def get_clocks(
     return read_clocks(incident, spans, policies.get(incident.policy_version), now)
 
 
+def list_timers(database: Database, incident_id: str, visibility: Visibility) -> list[StoredTimer]:
+    """The incident's timers, fired and planned, in due order."""
+    with database.transaction(write=False) as store:
+        load_visible(store, incident_id, visibility)
+        return store.list_timers(incident_id)
+
+
 def get_roles(
     database: Database, incident_id: str, visibility: Visibility
 ) -> tuple[dict[str, str], list[RoleAssignment]]:
@@ -273,11 +285,13 @@ def update_incident(
         if events:
             store.save_incident(updated)
             store.append_events(incident_id, events)
+            replan_timers(store, policies, updated, now)
         return updated
 
 
 def change_status(
     database: Database,
+    policies: PolicyBook,
     incident_id: str,
     target: Status,
     *,
@@ -292,11 +306,17 @@ def change_status(
         updated, events = response.change_status(incident, target, actor=actor, now=now, note=note)
         store.save_incident(updated)
         store.append_events(incident_id, events)
+        replan_timers(store, policies, updated, now)
         return updated
 
 
 def acknowledge_incident(
-    database: Database, incident_id: str, *, visibility: Visibility, now: datetime
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    *,
+    visibility: Visibility,
+    now: datetime,
 ) -> Incident:
     """Record that `actor` took the incident on; Conflict when that is no longer possible."""
     with database.transaction() as store:
@@ -305,6 +325,7 @@ def acknowledge_incident(
         updated, events = response.acknowledge_incident(incident, actor=actor, now=now)
         store.save_incident(updated)
         store.append_events(incident_id, events)
+        replan_timers(store, policies, updated, now)
         return updated
 
 

@@ -18,6 +18,7 @@ from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Service
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.access_ports import AccessStore
+from fireline.services.timer_ports import TimerStore
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class DuplicateKey(Exception):
     """A unique name or key is already taken (a service name, an idempotency key)."""
 
 
-class Store(AccessStore, Protocol):
+class Store(AccessStore, TimerStore, Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date, count: int = 1) -> int:

@@ -34,6 +34,7 @@ from fireline.adapters.db.tables import (
     role_assignments,
     timeline,
 )
+from fireline.adapters.db.timers import TimerStoreMixin
 from fireline.domain.incident import Incident
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.ports import (
@@ -69,7 +70,7 @@ _INSERT_EVENT = insert(timeline)
 _TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != "seq")]
 
 
-class SqlStore(ListingMixin, AccessStoreMixin, AuditStoreMixin, CatalogStore):
+class SqlStore(ListingMixin, AccessStoreMixin, AuditStoreMixin, TimerStoreMixin, CatalogStore):
     """Reads and writes of one transaction on `connection`; implements `Store`.
 
     `shared` writes the rows every declaration touches (the day's counter, the search word

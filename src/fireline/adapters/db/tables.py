@@ -246,6 +246,7 @@ incident_access = Table(
 )
 
 ALL_TABLES = (
+    "timers",
     "incident_access",
     "audit_log",
     "login_throttles",
@@ -266,3 +267,19 @@ ALL_TABLES = (
     "instance",
 )
 """Every table the application owns, children before parents."""
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(40), ForeignKey("incidents.id"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("planned_at", UTCDateTime, nullable=False),
+    Column("clock", String(30)),
+    Column("level", Integer),
+    Column("targets", Text, nullable=False),  # JSON list
+    Column("note", Text, nullable=False),
+    Column("fired_at", UTCDateTime),
+)

@@ -21,7 +21,11 @@ from fireline.domain.policy import (
     AccessRules,
     BusinessCalendar,
     ChecklistItem,
+    Contact,
     CriticalityTier,
+    ElapsedNotice,
+    EscalationLevel,
+    EscalationRules,
     IncidentType,
     Policy,
     PriorityMatrix,
@@ -32,6 +36,7 @@ from fireline.domain.policy import (
     SeverityRule,
     SupportTier,
     Target,
+    TierEscalation,
 )
 
 HOLIDAY_YEARS = range(2020, 2046)
@@ -170,6 +175,39 @@ def build_policy(spec: PolicySpec) -> Policy:
             ),
             security_team=spec.access.security_team,
         ),
+        contacts=tuple(Contact(c.name, c.label, c.description) for c in spec.contacts),
+        escalation=_escalation(spec),
+        at_risk_share=spec.at_risk_share,
+    )
+
+
+def _escalation(spec: PolicySpec) -> EscalationRules:
+    rules = spec.escalation
+    return EscalationRules(
+        levels=tuple(
+            EscalationLevel(level.level, level.action, tuple(level.notify))
+            for level in rules.levels
+        ),
+        tiers=tuple(
+            TierEscalation(
+                criticality=entry.criticality,
+                every=resolve_target(spec, entry.every).target,
+                up_to=entry.up_to,
+                unresolved_after=resolve_target(spec, entry.when_unresolved.after).target
+                if entry.when_unresolved
+                else None,
+                unresolved_level=entry.when_unresolved.level if entry.when_unresolved else None,
+            )
+            for entry in rules.by_criticality
+        ),
+        elapsed=tuple(
+            ElapsedNotice(
+                resolve_target(spec, notice.after).target,
+                tuple(notice.severities),
+                tuple(notice.notify),
+            )
+            for notice in rules.elapsed_notifications
+        ),
     )
 
 
@@ -185,6 +223,19 @@ def build_document(spec: PolicySpec) -> dict[str, Any]:
         if rule.due_within is not None:
             resolved = resolve_target(spec, rule.due_within)
             document["review_rules"][position]["due_within"] = resolved.as_document()
+    escalation = document["escalation"]
+    for position, entry in enumerate(spec.escalation.by_criticality):
+        escalation["by_criticality"][position]["every"] = resolve_target(
+            spec, entry.every
+        ).as_document()
+        if entry.when_unresolved is not None:
+            escalation["by_criticality"][position]["when_unresolved"]["after"] = resolve_target(
+                spec, entry.when_unresolved.after
+            ).as_document()
+    for position, notice in enumerate(spec.escalation.elapsed_notifications):
+        escalation["elapsed_notifications"][position]["after"] = resolve_target(
+            spec, notice.after
+        ).as_document()
     document["access"]["restricted_types"] = spec.access.effective_restricted_types(
         [t.name for t in spec.incident_types]
     )

@@ -38,12 +38,12 @@ def find_problems(spec: PolicySpec) -> list[Issue]:
     ]
 
 
-def _choices(names: Iterable[object]) -> str:
+def choices(names: Iterable[object]) -> str:
     listed = ", ".join(str(name) for name in names)
     return listed or "(none defined)"
 
 
-def _unique(section: Loc, key: str, values: Sequence[object], what: str) -> list[Issue]:
+def unique(section: Loc, key: str, values: Sequence[object], what: str) -> list[Issue]:
     first: dict[object, int] = {}
     issues = []
     for position, value in enumerate(values):
@@ -74,19 +74,19 @@ def _duplicates(spec: PolicySpec) -> list[Issue]:
     issues = [
         issue
         for section, names in named.items()
-        for issue in _unique((section,), "name", names, "name")
+        for issue in unique((section,), "name", names, "name")
     ]
-    issues += _unique(("severities",), "level", [s.level for s in spec.severities], "level")
-    issues += _unique(
+    issues += unique(("severities",), "level", [s.level for s in spec.severities], "level")
+    issues += unique(
         ("criticality_tiers",), "level", [t.level for t in spec.criticality_tiers], "level"
     )
-    issues += _unique(("support_tiers",), "level", [t.level for t in spec.support_tiers], "level")
+    issues += unique(("support_tiers",), "level", [t.level for t in spec.support_tiers], "level")
     matrix = spec.priority_matrix
-    issues += _unique(("priority_matrix", "impacts"), "", matrix.impacts, "impact")
-    issues += _unique(("priority_matrix", "urgencies"), "", matrix.urgencies, "urgency")
-    issues += _unique(("severity_rule", "sources"), "", spec.severity_rule.sources, "source")
+    issues += unique(("priority_matrix", "impacts"), "", matrix.impacts, "impact")
+    issues += unique(("priority_matrix", "urgencies"), "", matrix.urgencies, "urgency")
+    issues += unique(("severity_rule", "sources"), "", spec.severity_rule.sources, "source")
     for position, calendar in enumerate(spec.calendars):
-        issues += _unique(
+        issues += unique(
             ("calendars", position, "working_days"), "", calendar.working_days, "working day"
         )
     return issues
@@ -101,8 +101,8 @@ def _severities(spec: PolicySpec) -> list[Issue]:
         Issue(
             ("severities",),
             levels,
-            f"severity levels {_choices(levels)} leave a gap "
-            f"(allowed: levels 1 to N with none missing, such as {_choices(expected)})",
+            f"severity levels {choices(levels)} leave a gap "
+            f"(allowed: levels 1 to N with none missing, such as {choices(expected)})",
         )
     ]
 
@@ -122,7 +122,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                     here,
                     urgency,
                     f"no row for urgency {urgency!r} (allowed: one row per urgency, "
-                    f"{_choices(matrix.urgencies)}, each with a cell per impact)",
+                    f"{choices(matrix.urgencies)}, each with a cell per impact)",
                 )
             )
     for urgency, row in matrix.cells.items():
@@ -131,7 +131,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                 Issue(
                     (*here, urgency),
                     urgency,
-                    f"unknown urgency {urgency!r} (allowed: {_choices(matrix.urgencies)})",
+                    f"unknown urgency {urgency!r} (allowed: {choices(matrix.urgencies)})",
                 )
             )
             continue
@@ -142,7 +142,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                         (*here, urgency),
                         impact,
                         f"no cell for impact {impact!r} at urgency {urgency!r} "
-                        f"(allowed: a priority for every impact, {_choices(matrix.impacts)})",
+                        f"(allowed: a priority for every impact, {choices(matrix.impacts)})",
                     )
                 )
         for impact, priority in row.items():
@@ -151,7 +151,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                     Issue(
                         (*here, urgency, impact),
                         impact,
-                        f"unknown impact {impact!r} (allowed: {_choices(matrix.impacts)})",
+                        f"unknown impact {impact!r} (allowed: {choices(matrix.impacts)})",
                     )
                 )
             elif priority not in matrix.priority_severity:
@@ -160,7 +160,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                         (*here, urgency, impact),
                         priority,
                         f"priority {priority!r} has no severity in priority_severity "
-                        f"(allowed: {_choices(matrix.priority_severity)})",
+                        f"(allowed: {choices(matrix.priority_severity)})",
                     )
                 )
     levels = _defined_severities(spec)
@@ -170,7 +170,7 @@ def _matrix(spec: PolicySpec) -> list[Issue]:
                 Issue(
                     ("priority_matrix", "priority_severity", priority),
                     level,
-                    f"severity {level} is not defined (allowed: {_choices(sorted(levels))})",
+                    f"severity {level} is not defined (allowed: {choices(sorted(levels))})",
                 )
             )
     return issues
@@ -183,7 +183,7 @@ def _tiers_and_services(spec: PolicySpec) -> list[Issue]:
             ("criticality_tiers", position, "implies_severity"),
             tier.implies_severity,
             f"severity {tier.implies_severity} is not defined "
-            f"(allowed: {_choices(sorted(levels))} or null)",
+            f"(allowed: {choices(sorted(levels))} or null)",
         )
         for position, tier in enumerate(spec.criticality_tiers)
         if tier.implies_severity is not None and tier.implies_severity not in levels
@@ -193,7 +193,7 @@ def _tiers_and_services(spec: PolicySpec) -> list[Issue]:
         Issue(
             ("services", position, "criticality"),
             service.criticality,
-            f"unknown criticality tier {service.criticality!r} (allowed: {_choices(tiers)})",
+            f"unknown criticality tier {service.criticality!r} (allowed: {choices(tiers)})",
         )
         for position, service in enumerate(spec.services)
         if service.criticality not in tiers
@@ -245,7 +245,7 @@ def _severity_rule(spec: PolicySpec) -> list[Issue]:
         Issue(
             ("severity_rule", "when_unknown"),
             when_unknown,
-            f"severity {when_unknown} is not defined (allowed: {_choices(sorted(levels))})",
+            f"severity {when_unknown} is not defined (allowed: {choices(sorted(levels))})",
         )
     ]
 
@@ -260,7 +260,7 @@ def _review_rules(spec: PolicySpec) -> list[Issue]:
             Issue(
                 (*here, "severities", index),
                 level,
-                f"severity {level} is not defined (allowed: {_choices(sorted(levels))})",
+                f"severity {level} is not defined (allowed: {choices(sorted(levels))})",
             )
             for index, level in enumerate(rule.severities)
             if level not in levels
@@ -269,7 +269,7 @@ def _review_rules(spec: PolicySpec) -> list[Issue]:
             Issue(
                 (*here, "criticalities", index),
                 name,
-                f"unknown criticality tier {name!r} (allowed: {_choices(tiers)})",
+                f"unknown criticality tier {name!r} (allowed: {choices(tiers)})",
             )
             for index, name in enumerate(rule.criticalities)
             if name not in tiers
@@ -292,7 +292,7 @@ def _access(spec: PolicySpec) -> list[Issue]:
         Issue(
             ("access", "restricted_types", index),
             name,
-            f"unknown incident type {name!r} (allowed: {_choices(types)})",
+            f"unknown incident type {name!r} (allowed: {choices(types)})",
         )
         for index, name in enumerate(spec.access.restricted_types or [])
         if name not in types

@@ -27,6 +27,7 @@ _OWN_TYPES = {
     "duration",
     "working_hours",
     "holiday_country",
+    "target",
 }
 _EXPECTED = {
     "string_type": "text",
@@ -95,6 +96,8 @@ def _message(detail: ErrorDetails, loc: Loc) -> str:
 
 
 def _range(loc: Loc) -> str:
+    if loc == ("at_risk_share",):
+        return "a number between 0 and 1, both excluded, such as 0.75 for 75 %"
     if loc and loc[-1] == "level" and loc[0] == "support_tiers":
         return "a whole number from 1 to 4"
     return "a whole number from 1 to 9"

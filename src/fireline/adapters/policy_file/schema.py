@@ -140,7 +140,26 @@ def _holiday_country(value: str) -> str:
     return value
 
 
+TARGET_KINDS = ("contact", "role", "channel")
+"""What a notify target may name: a policy contact, the holder of an incident role, or a
+chat channel (``channel:support-team``)."""
+_TARGET = re.compile(r"^([a-z]+):([a-z0-9][a-z0-9_.#-]{0,63})$")
+
+
+def _target_reference(value: str) -> str:
+    match = _TARGET.match(value)
+    if match is None or match.group(1) not in TARGET_KINDS:
+        raise PydanticCustomError(
+            "target",
+            f"invalid target {value!r} (allowed: KIND:NAME with KIND one of "
+            f"{', '.join(TARGET_KINDS)}, such as contact:it_manager, role:incident_commander "
+            "or channel:support-team)",
+        )
+    return value
+
+
 SnakeName = Annotated[str, AfterValidator(_snake_case)]
+TargetReference = Annotated[str, AfterValidator(_target_reference)]
 CalendarName = Annotated[str, AfterValidator(_calendar_name)]
 ServiceName = Annotated[str, AfterValidator(_service_name)]
 PriorityName = Annotated[str, AfterValidator(_priority_name)]
@@ -285,6 +304,42 @@ class AccessSpec(_Model):
         return [name for name in ("security",) if name in type_names]
 
 
+class ContactSpec(_Model):
+    name: SnakeName
+    label: Label
+    description: Text = ""
+
+
+class EscalationLevelSpec(_Model):
+    level: Level
+    action: Label
+    notify: list[TargetReference] = Field(default_factory=list)
+
+
+class UnresolvedSpec(_Model):
+    after: TargetSpec
+    level: Level
+
+
+class TierEscalationSpec(_Model):
+    criticality: str
+    every: TargetSpec
+    up_to: Level
+    when_unresolved: UnresolvedSpec | None = None
+
+
+class ElapsedNoticeSpec(_Model):
+    after: TargetSpec
+    severities: list[Level] = Field(min_length=1)
+    notify: list[TargetReference] = Field(min_length=1)
+
+
+class EscalationSpec(_Model):
+    levels: list[EscalationLevelSpec] = Field(default_factory=list)
+    by_criticality: list[TierEscalationSpec] = Field(default_factory=list)
+    elapsed_notifications: list[ElapsedNoticeSpec] = Field(default_factory=list)
+
+
 class PolicySpec(_Model):
     """The whole file. Lists keep the order they are written in."""
 
@@ -306,3 +361,6 @@ class PolicySpec(_Model):
     closure_checklist: list[ChecklistItemSpec] = Field(default_factory=list)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     access: AccessSpec = Field(default_factory=AccessSpec)
+    at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.75
+    contacts: list[ContactSpec] = Field(default_factory=list)
+    escalation: EscalationSpec = Field(default_factory=EscalationSpec)

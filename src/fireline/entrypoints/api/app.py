@@ -10,7 +10,15 @@ from fastapi import Depends, FastAPI
 
 from fireline import __version__
 from fireline.bootstrap import Context, build_context
-from fireline.entrypoints.api import catalog, incidents, people, response, restriction, tokens
+from fireline.entrypoints.api import (
+    catalog,
+    incidents,
+    people,
+    response,
+    restriction,
+    timers,
+    tokens,
+)
 from fireline.entrypoints.api.auth import authorize
 from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.deps import ContextDep
@@ -60,6 +68,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(response.router)
     app.include_router(restriction.router)
+    app.include_router(timers.router)
     app.include_router(catalog.router)
     app.include_router(people.router)
     app.include_router(tokens.router)

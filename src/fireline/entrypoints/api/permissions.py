@@ -50,6 +50,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("GET", f"{_INCIDENT}/timeline"): P.INCIDENT_READ,
     ("GET", f"{_INCIDENT}/roles"): P.INCIDENT_READ,
     ("GET", f"{_INCIDENT}/clocks"): P.INCIDENT_READ,
+    ("GET", f"{_INCIDENT}/timers"): P.INCIDENT_READ,
     ("PUT", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("DELETE", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("PUT", f"{_INCIDENT}/restriction"): P.INCIDENT_RESTRICT,

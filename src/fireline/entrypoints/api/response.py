@@ -31,6 +31,7 @@ def change_status(
     """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
     updated = incidents.change_status(
         context.database,
+        context.policies,
         incident_id,
         body.status,
         visibility=visibility,
@@ -47,7 +48,11 @@ def acknowledge(incident_id: str, context: ContextDep, visibility: VisibilityDep
     409 once it is resolved or already acknowledged.
     """
     updated = incidents.acknowledge_incident(
-        context.database, incident_id, visibility=visibility, now=context.clock()
+        context.database,
+        context.policies,
+        incident_id,
+        visibility=visibility,
+        now=context.clock(),
     )
     return incident_out_pinned(context, updated)
 

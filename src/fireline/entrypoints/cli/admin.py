@@ -12,6 +12,7 @@ from rich.console import Console
 from fireline import __version__
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.bootstrap import Context, build_context, prepare_storage
+from fireline.entrypoints.worker.loop import start_worker_thread
 from fireline.services import people
 from fireline.services.demo import (
     DEMO_INCIDENTS,
@@ -53,8 +54,11 @@ def serve(
     ] = False,
     migrate: Annotated[bool, typer.Option(help="migrate the database on start")] = True,
     access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = False,
+    worker: Annotated[
+        bool, typer.Option(help="fire due timers in this process too (see `fireline worker`)")
+    ] = True,
 ) -> None:
-    """Run the API (and, later, the worker) in this process."""
+    """Run the API and a worker in this process."""
     settings = settings_or_exit()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
@@ -101,6 +105,17 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    stop_worker = start_worker_thread(context) if worker else None
+    try:
+        _run_server(context, settings, host, port, workers, access_log)
+    finally:
+        if stop_worker is not None:
+            stop_worker.set()
+
+
+def _run_server(
+    context: Context, settings: Settings, host: str, port: int, workers: int, access_log: bool
+) -> None:
     if workers == 1:
         from fireline.entrypoints.api.app import create_app
 

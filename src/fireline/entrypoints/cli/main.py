@@ -13,6 +13,7 @@ from fireline.entrypoints.cli.incident import incident_app
 from fireline.entrypoints.cli.people import token_app, user_app
 from fireline.entrypoints.cli.policy import policy_app
 from fireline.entrypoints.cli.simulate import simulate_command
+from fireline.entrypoints.cli.worker import worker
 
 app = typer.Typer(
     name="fireline",
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(serve)
+app.command()(worker)
 app.add_typer(db_app, name="db")
 policy_app.command("simulate")(simulate_command)
 app.add_typer(policy_app, name="policy")

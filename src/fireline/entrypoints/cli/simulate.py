@@ -28,6 +28,9 @@ def simulate_command(
     file: Annotated[Path | None, typer.Argument(help="A policy file.")] = None,
     preset: Annotated[str | None, typer.Option("--preset", help="A preset instead.")] = None,
     severity: Annotated[int, typer.Option(help="the incident's severity level")] = 1,
+    criticality: Annotated[
+        str | None, typer.Option(help="the criticality tier of the impacted services")
+    ] = None,
     at: Annotated[
         str | None, typer.Option(help="declared at, ISO 8601 with an offset (default: now)")
     ] = None,
@@ -39,7 +42,8 @@ def simulate_command(
     resolve_at: Offset = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Print every SLA warning and breach that would fire, in order, with its time."""
+    """Print everything that would fire for such an incident, in order, with its time:
+    SLA warnings and breaches, escalations, notifications and review deadlines."""
     if file is not None and preset is not None:
         raise _fail(["give either FILE or --preset, not both"])
     try:
@@ -49,6 +53,7 @@ def simulate_command(
     try:
         scenario = Scenario(
             severity=severity,
+            criticality=criticality,
             at=_instant(at),
             horizon=_duration("for", for_),
             acknowledged_after=_offset("ack-at", ack_at),
@@ -63,10 +68,14 @@ def simulate_command(
     if as_json:
         typer.echo(json.dumps([_as_json(h) for h in happenings], indent=2))
         return
-    table = Table("after", "at", "kind", "clock", "note", title=f"policy {policy.name}")
+    table = Table("after", "at", "kind", "targets", "note", title=f"policy {policy.name}")
     for h in happenings:
         table.add_row(
-            str(timedelta(seconds=h.after)), h.at.isoformat(), h.kind, h.clock or "", h.note
+            str(timedelta(seconds=h.after)),
+            h.at.isoformat(),
+            h.kind,
+            ", ".join(h.targets),
+            h.note,
         )
     Console().print(table)
 

@@ -1,0 +1,137 @@
+"""`TimerStoreMixin`: the timers table of one transaction (mixed into `SqlStore`).
+
+Claims take row locks with SKIP LOCKED on PostgreSQL, so any number of workers share the
+due rows without waiting on one another; on SQLite the write transaction already holds the
+database's write lock, so one claimer runs at a time. Either way, marking fired is a
+conditional update in the same transaction as the timeline entries it fires.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+
+from fireline.adapters.db.tables import timeline, timers
+from fireline.domain.lifecycle import Status
+from fireline.domain.timers import Timer, TimerKind
+from fireline.services.timer_ports import StoredTimer
+
+_COLUMNS = (
+    timers.c.id,
+    timers.c.incident_id,
+    timers.c.key,
+    timers.c.kind,
+    timers.c.due_at,
+    timers.c.planned_at,
+    timers.c.clock,
+    timers.c.level,
+    timers.c.targets,
+    timers.c.note,
+    timers.c.fired_at,
+)
+_DUE = (
+    select(*_COLUMNS)
+    .where(timers.c.fired_at.is_(None), timers.c.due_at <= bindparam("now"))
+    .order_by(timers.c.due_at)
+    .limit(bindparam("limit"))
+)
+_DROP_UNFIRED = delete(timers).where(
+    timers.c.incident_id.in_(bindparam("ids", expanding=True)), timers.c.fired_at.is_(None)
+)
+_MARK_FIRED = (
+    update(timers)
+    .where(timers.c.id.in_(bindparam("ids", expanding=True)), timers.c.fired_at.is_(None))
+    .values(fired_at=bindparam("now"))
+)
+
+
+class TimerStoreMixin:
+    """Implements `TimerStore` on one connection."""
+
+    _connection: Connection
+    _dialect: str
+
+    _insert: Callable[[Any], Any]
+    """INSERT with ON CONFLICT for this dialect (from `CatalogStore`)."""
+
+    def replace_timers(self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime) -> None:
+        if not plans:
+            return
+        self._connection.execute(_DROP_UNFIRED, {"ids": [incident_id for incident_id, _ in plans]})
+        rows = [
+            {
+                "incident_id": incident_id,
+                "key": timer.key,
+                "kind": timer.kind.value,
+                "due_at": timer.due_at,
+                "planned_at": now,
+                "clock": timer.clock,
+                "level": timer.level,
+                "targets": json.dumps(list(timer.targets)),
+                "note": timer.note,
+            }
+            for incident_id, plan in plans
+            for timer in plan
+        ]
+        if rows:
+            # A key that already fired keeps its row: the conflict leaves it alone.
+            stmt = self._insert(timers).on_conflict_do_nothing(
+                index_elements=[timers.c.incident_id, timers.c.key]
+            )
+            self._connection.execute(stmt, rows)
+
+    def claim_due_timers(self, now: datetime, limit: int) -> list[StoredTimer]:
+        stmt = _DUE
+        if self._dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = self._connection.execute(stmt, {"now": now, "limit": limit})
+        return [_stored(row) for row in rows]
+
+    def mark_timers_fired(self, ids: Sequence[int], now: datetime) -> int:
+        if not ids:
+            return 0
+        result = self._connection.execute(_MARK_FIRED, {"ids": list(ids), "now": now})
+        return int(result.rowcount)
+
+    def list_timers(self, incident_id: str) -> list[StoredTimer]:
+        stmt = (
+            select(*_COLUMNS)
+            .where(timers.c.incident_id == incident_id)
+            .order_by(timers.c.due_at, timers.c.id)
+        )
+        return [_stored(row) for row in self._connection.execute(stmt)]
+
+    def next_due_at(self) -> datetime | None:
+        stmt = select(func.min(timers.c.due_at)).where(timers.c.fired_at.is_(None))
+        value: datetime | None = self._connection.execute(stmt).scalar_one()
+        return value
+
+    def status_changes(self, incident_id: str) -> list[tuple[datetime, Status]]:
+        stmt = (
+            select(timeline.c.at, timeline.c.after_value)
+            .where(timeline.c.incident_id == incident_id, timeline.c.kind == "status_changed")
+            .order_by(timeline.c.seq)
+        )
+        return [(at, Status(json.loads(after))) for at, after in self._connection.execute(stmt)]
+
+
+def _stored(row: Row[Any, *tuple[Any, ...]]) -> StoredTimer:
+    return StoredTimer(
+        id=row.id,
+        incident_id=row.incident_id,
+        timer=Timer(
+            key=row.key,
+            kind=TimerKind(row.kind),
+            due_at=row.due_at,
+            clock=row.clock,
+            level=row.level,
+            targets=tuple(json.loads(row.targets)),
+            note=row.note,
+        ),
+        planned_at=row.planned_at,
+        fired_at=row.fired_at,
+    )

@@ -1,0 +1,50 @@
+"""What the timer use cases need from a store (mixed into `Store`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from fireline.domain.lifecycle import Status
+from fireline.domain.timers import Timer
+
+
+@dataclass(frozen=True)
+class StoredTimer:
+    """A timer row: `planned_at` is when it was (last) planned; `fired_at` None: still due."""
+
+    id: int
+    incident_id: str
+    timer: Timer
+    planned_at: datetime
+    fired_at: datetime | None
+
+
+class TimerStore(Protocol):
+    def replace_timers(self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime) -> None:
+        """For each (incident ID, plan): drop its timers not yet fired and store the plan's,
+        except those whose key already fired (a fired key never fires again)."""
+        ...
+
+    def claim_due_timers(self, now: datetime, limit: int) -> list[StoredTimer]:
+        """Up to `limit` unfired timers due at `now`, earliest first, locked for this
+        transaction; rows another transaction holds are skipped, not waited for."""
+        ...
+
+    def mark_timers_fired(self, ids: Sequence[int], now: datetime) -> int:
+        """Mark the timers fired unless they already are; how many this call marked."""
+        ...
+
+    def list_timers(self, incident_id: str) -> list[StoredTimer]:
+        """Every timer of the incident, fired or not, in due order."""
+        ...
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest unfired timer is due; None when there is none."""
+        ...
+
+    def status_changes(self, incident_id: str) -> list[tuple[datetime, Status]]:
+        """Each status change of the incident (its time and new status), oldest first."""
+        ...

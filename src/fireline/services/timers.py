@@ -1,0 +1,73 @@
+"""Use cases for timers: plan them when an incident changes, fire them when they come due.
+
+`fire_due_timers` is one worker step: it claims a batch of due timers, appends what each
+fires to its incident's timeline and marks it fired, all in one transaction. A worker killed
+mid-step rolls the whole step back, so each timer fires exactly once whatever happens to the
+processes running the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from fireline.domain.clocks import status_spans
+from fireline.domain.incident import Incident
+from fireline.domain.timers import course_of, fired_event, plan_timers
+from fireline.services.policies import PolicyBook
+from fireline.services.ports import Database, Store
+
+FIRING_BATCH = 500
+"""Timers one step claims at most: large enough to amortise a transaction, small enough
+that a step stays short and its row locks do not hold other workers back."""
+
+
+def plan_new_incidents(
+    store: Store, policies: PolicyBook, batch: Sequence[Incident], now: datetime
+) -> None:
+    """Store the timers of incidents just declared (their history is one open span)."""
+    store.replace_timers(
+        [
+            (
+                incident.id,
+                plan_timers(
+                    course_of(incident, status_spans(incident.declared_at, [])),
+                    policies.get(incident.policy_version),
+                ),
+            )
+            for incident in batch
+        ],
+        now,
+    )
+
+
+def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: datetime) -> None:
+    """Plan the incident's timers again after a change, in the changing transaction.
+
+    Timers not yet fired are replaced; a key that fired keeps its row and is not planned
+    again. A timer whose due time is already past fires at the worker's next step."""
+    spans = status_spans(incident.declared_at, store.status_changes(incident.id))
+    plan = plan_timers(course_of(incident, spans), policies.get(incident.policy_version))
+    store.replace_timers([(incident.id, plan)], now)
+
+
+def fire_due_timers(database: Database, *, now: datetime, limit: int = FIRING_BATCH) -> int:
+    """Fire up to `limit` timers due at `now`; how many fired (0: nothing was due)."""
+    with database.transaction() as store:
+        due = store.claim_due_timers(now, limit)
+        if not due:
+            return 0
+        store.append_timelines(
+            [(t.incident_id, [fired_event(t.timer, planned_at=t.planned_at, now=now)]) for t in due]
+        )
+        marked = store.mark_timers_fired([t.id for t in due], now)
+        if marked != len(due):
+            # Only possible if the claim did not hold its rows; refuse to double-fire.
+            raise RuntimeError(f"claimed {len(due)} timers but could mark only {marked}")
+        return marked
+
+
+def next_due_at(database: Database) -> datetime | None:
+    """When the earliest unfired timer is due (None: nothing is planned)."""
+    with database.transaction(write=False) as store:
+        return store.next_due_at()
