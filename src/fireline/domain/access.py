@@ -62,6 +62,10 @@ class Permission(StrEnum):
     TOKEN_ANY = "token.any"
     """Create, list and revoke anybody's API tokens."""
     AUDIT_READ = "audit.read"
+    SCHEDULE_READ = "schedule.read"
+    """See on-call schedules, who is on call, shifts and their calendar feeds."""
+    SCHEDULE_WRITE = "schedule.write"
+    """Add and remove on-call overrides (cover someone's shift)."""
 
 
 _READ = frozenset(
@@ -70,6 +74,7 @@ _READ = frozenset(
         Permission.INCIDENT_READ,
         Permission.CATALOG_READ,
         Permission.PEOPLE_READ,
+        Permission.SCHEDULE_READ,
     }
 )
 _WRITE = _READ | {
@@ -78,6 +83,7 @@ _WRITE = _READ | {
     Permission.INCIDENT_RESPOND,
     Permission.INCIDENT_RESTRICT,
     Permission.CATALOG_WRITE,
+    Permission.SCHEDULE_WRITE,
     Permission.TOKEN_OWN,
     Permission.SELF_PASSWORD,
 }
@@ -95,11 +101,16 @@ _VIEWER = frozenset(
         Permission.SELF_PASSWORD,
         Permission.INCIDENT_READ,
         Permission.CATALOG_READ,
+        Permission.SCHEDULE_READ,
         Permission.TOKEN_OWN,
     }
 )
 _REPORTER = _VIEWER | {Permission.INCIDENT_DECLARE, Permission.INCIDENT_COMMENT}
-_RESPONDER = _REPORTER | {Permission.INCIDENT_RESPOND, Permission.PEOPLE_READ}
+_RESPONDER = _REPORTER | {
+    Permission.INCIDENT_RESPOND,
+    Permission.PEOPLE_READ,
+    Permission.SCHEDULE_WRITE,
+}
 _INCIDENT_MANAGER = _RESPONDER | {Permission.INCIDENT_RESTRICT, Permission.CATALOG_WRITE}
 
 ROLE_PERMISSIONS: dict[AccessRole, frozenset[Permission]] = {

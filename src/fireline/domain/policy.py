@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from fireline.domain.oncall import Schedule
+
 ALWAYS_ON = "24x7"
 """The built-in calendar in which every second counts (round the clock, every day)."""
 
@@ -162,11 +164,48 @@ class AccessRules:
 
 @dataclass(frozen=True)
 class Contact:
-    """Someone the policy tells or pages by name, such as the IT manager (handbook 004)."""
+    """Someone the policy tells or pages by name, such as the IT manager (handbook 004).
+
+    With a `backup` (handbook 004's backup contact), the backup is paged when the incident is
+    still unacknowledged `backup_after` a page to this contact."""
 
     name: str
     label: str
     description: str = ""
+    primary: str | None = None
+    backup: str | None = None
+    backup_after: Target | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A weekly window: ISO weekdays and local hours [start, end), in the policy's zone."""
+
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class PagingStep:
+    """Page `targets` (or, with `round_robin`, one of them, the next each time round), then
+    wait `wait` for an acknowledgement before the next step."""
+
+    targets: tuple[str, ...]
+    wait: Target
+    round_robin: bool = False
+
+
+@dataclass(frozen=True)
+class PagingChain:
+    """PagerDuty-style paging for incidents of `severities` declared within `when` (None:
+    any time): the steps in order, the whole chain `repeat` times, until acknowledged."""
+
+    name: str
+    severities: tuple[int, ...]
+    steps: tuple[PagingStep, ...]
+    repeat: int = 1
+    when: tuple[Window, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +251,9 @@ class EscalationRules:
     levels: tuple[EscalationLevel, ...] = ()
     tiers: tuple[TierEscalation, ...] = ()
     elapsed: tuple[ElapsedNotice, ...] = ()
+    handover_contact: Target | None = None
+    """How soon a new owner must make contact after a hand-over (handbook 003: 2 hours)."""
+    chains: tuple[PagingChain, ...] = ()
 
     def level(self, number: int) -> EscalationLevel | None:
         return next((level for level in self.levels if level.level == number), None)
@@ -244,6 +286,7 @@ class Policy:
     contacts: tuple[Contact, ...] = ()
     escalation: EscalationRules = EscalationRules()
     at_risk_share: float = AT_RISK_SHARE
+    schedules: tuple[Schedule, ...] = ()
     _tiers_by_name: Mapping[str, CriticalityTier] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -269,6 +312,12 @@ class Policy:
             if severity.level == level:
                 return severity
         raise KeyError(level)
+
+    def contact(self, name: str) -> Contact | None:
+        return next((c for c in self.contacts if c.name == name), None)
+
+    def schedule(self, name: str) -> Schedule | None:
+        return next((s for s in self.schedules if s.name == name), None)
 
     def tier(self, name: str) -> CriticalityTier:
         """The criticality tier with that name; KeyError when the policy has none."""

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from fireline.domain.clocks import StatusSpan, status_spans
 from fireline.domain.errors import InvalidInput
 from fireline.domain.lifecycle import Status
+from fireline.domain.planning import plan_timers
 from fireline.domain.policy import Policy
-from fireline.domain.timers import Course, plan_timers
+from fireline.domain.timers import Course
 
 
 @dataclass(frozen=True)

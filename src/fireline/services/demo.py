@@ -254,6 +254,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
         if demo.comment:
             incidents.comment_on_incident(
                 database,
+                policies,
                 declared.incident.id,
                 body=demo.comment,
                 visibility=alex,

@@ -330,14 +330,23 @@ def acknowledge_incident(
 
 
 def comment_on_incident(
-    database: Database, incident_id: str, *, body: str, visibility: Visibility, now: datetime
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    *,
+    body: str,
+    visibility: Visibility,
+    now: datetime,
 ) -> RecordedEvent:
-    """Add a comment to the timeline and return it as stored."""
+    """Add a comment to the timeline and return it as stored. A comment by a new owner is
+    their first contact after a hand-over, so the timers are planned again."""
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
         actor = visibility.user
         event = response.comment_on(incident, body=body, actor=actor, now=now)
         store.append_events(incident_id, [event])
+        if incident.owner == actor:
+            replan_timers(store, policies, incident, now)
         return store.list_timeline(incident_id)[-1]
 
 

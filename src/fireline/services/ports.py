@@ -18,6 +18,7 @@ from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Service
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.access_ports import AccessStore
+from fireline.services.oncall_ports import OnCallStore
 from fireline.services.timer_ports import TimerStore
 
 
@@ -102,7 +103,7 @@ class DuplicateKey(Exception):
     """A unique name or key is already taken (a service name, an idempotency key)."""
 
 
-class Store(AccessStore, TimerStore, Protocol):
+class Store(AccessStore, TimerStore, OnCallStore, Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date, count: int = 1) -> int:

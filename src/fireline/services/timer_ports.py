@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from fireline.domain.lifecycle import Status
-from fireline.domain.timers import Timer
+from fireline.domain.timers import Handover, Timer
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,26 @@ class TimerStore(Protocol):
         """Mark the timers fired unless they already are; how many this call marked."""
         ...
 
+    def bring_timer_forward(self, incident_id: str, key: str, now: datetime) -> bool:
+        """Make the incident's unfired timer `key` due at `now` if it is due later; False
+        when there is no such timer."""
+        ...
+
     def list_timers(self, incident_id: str) -> list[StoredTimer]:
         """Every timer of the incident, fired or not, in due order."""
         ...
 
     def next_due_at(self) -> datetime | None:
         """When the earliest unfired timer is due; None when there is none."""
+        ...
+
+    def manual_escalation_level(self, incident_id: str) -> int:
+        """The highest level people escalated the incident to (0: none)."""
+        ...
+
+    def last_handover(self, incident_id: str) -> Handover | None:
+        """The incident's latest hand-over by manual escalation, with the first thing the new
+        owner did on the incident since (None: never handed over)."""
         ...
 
     def status_changes(self, incident_id: str) -> list[tuple[datetime, Status]]:

@@ -12,8 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from fireline.domain.clocks import status_spans
+from fireline.domain.firing import falls_through, fired_event, on_call_for
 from fireline.domain.incident import Incident
-from fireline.domain.timers import course_of, fired_event, plan_timers
+from fireline.domain.planning import plan_timers
+from fireline.domain.policy import Policy
+from fireline.domain.timers import course_of
+from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
 
@@ -47,19 +51,40 @@ def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: d
     Timers not yet fired are replaced; a key that fired keeps its row and is not planned
     again. A timer whose due time is already past fires at the worker's next step."""
     spans = status_spans(incident.declared_at, store.status_changes(incident.id))
-    plan = plan_timers(course_of(incident, spans), policies.get(incident.policy_version))
+    course = course_of(
+        incident,
+        spans,
+        escalated_to=store.manual_escalation_level(incident.id),
+        handover=store.last_handover(incident.id),
+    )
+    plan = plan_timers(course, policies.get(incident.policy_version))
     store.replace_timers([(incident.id, plan)], now)
 
 
-def fire_due_timers(database: Database, *, now: datetime, limit: int = FIRING_BATCH) -> int:
-    """Fire up to `limit` timers due at `now`; how many fired (0: nothing was due)."""
+def fire_due_timers(
+    database: Database, *, now: datetime, limit: int = FIRING_BATCH, policy: Policy | None = None
+) -> int:
+    """Fire up to `limit` timers due at `now`; how many fired (0: nothing was due).
+
+    `schedule:` targets reach whoever is on call now under `policy` (the policy in force);
+    an escalation level that reaches nobody brings the next level forward to now.
+    """
     with database.transaction() as store:
         due = store.claim_due_timers(now, limit)
         if not due:
             return 0
-        store.append_timelines(
-            [(t.incident_id, [fired_event(t.timer, planned_at=t.planned_at, now=now)]) for t in due]
-        )
+        needs_rota = any(target.startswith("schedule:") for t in due for target in t.timer.targets)
+        schedules = live_schedules(store, policy, now) if policy and needs_rota else {}
+        entries = []
+        for t in due:
+            # Without a policy nobody can say who is on call: report no one, skip nothing.
+            on_call = on_call_for(t.timer, schedules, now) if policy else {}
+            event = fired_event(t.timer, planned_at=t.planned_at, now=now, on_call=on_call)
+            entries.append((t.incident_id, [event]))
+            if falls_through(t.timer, on_call):
+                following = f"escalation:{(t.timer.level or 0) + 1}"
+                store.bring_timer_forward(t.incident_id, following, now)
+        store.append_timelines(entries)
         marked = store.mark_timers_fired([t.id for t in due], now)
         if marked != len(due):
             # Only possible if the claim did not hold its rows; refuse to double-fire.

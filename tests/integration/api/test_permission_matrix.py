@@ -54,12 +54,15 @@ def scene(context: Context, personas: dict[str, dict[str, str]]) -> dict[str, st
         "service": "checkout",
         "person": "dummy",
         "team": "security",
+        "schedule": "ops_oncall",  # the default policy has none: 404, which is still "allowed"
+        "override_id": "1",
     }
 
 
 def _path(template: str, scene: dict[str, str]) -> str:
-    """Fill the template's parameters; `{name}` means a service, a user or a team."""
-    kind = "service" if "/services/" in template else "team" if "/teams/" in template else "person"
+    """Fill the template's parameters; `{name}` means a service, team, schedule or user."""
+    kinds = {"/services/": "service", "/teams/": "team", "/schedules/": "schedule"}
+    kind = next((kind for part, kind in kinds.items() if part in template), "person")
     filled = template.replace("{name}", scene[kind])
     return re.sub(r"\{(\w+)\}", lambda m: scene[m.group(1)], filled)
 

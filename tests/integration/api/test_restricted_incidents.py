@@ -111,6 +111,7 @@ def _body_for(path: str, method: str) -> dict[str, object] | None:
     bodies: dict[str, dict[str, object]] = {
         "/status": {"status": "investigating"},
         "/comments": {"body": "I can see you"},
+        "/escalate": {"note": "over to you"},
         "/roles/{role}": {"person": "responder"},
         "/restriction": {"restricted": False},
         "}": {"title": "renamed"},

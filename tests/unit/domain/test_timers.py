@@ -10,17 +10,11 @@ import pytest
 
 from fireline.adapters.policy_file import load_policy_text, load_preset
 from fireline.domain.clocks import status_spans
+from fireline.domain.firing import LATE_AFTER, SYSTEM_ACTOR, fired_event
 from fireline.domain.lifecycle import Status
+from fireline.domain.planning import plan_timers
 from fireline.domain.policy import Policy, ReviewRule, Target
-from fireline.domain.timers import (
-    LATE_AFTER,
-    SYSTEM_ACTOR,
-    Course,
-    Timer,
-    TimerKind,
-    fired_event,
-    plan_timers,
-)
+from fireline.domain.timers import Course, Timer, TimerKind
 
 P000 = load_preset("handbook_000").policy
 P004 = load_preset("handbook_004").policy
@@ -534,6 +528,7 @@ def test_a_timer_fired_on_time_is_a_plain_timeline_entry() -> None:
         "level": 2,
         "targets": ["contact:cs_ops_specialist_oncall"],
         "late_by_seconds": None,
+        "on_call": {},
     }
 
 

@@ -20,6 +20,7 @@ from fireline.adapters.db.audit import AuditStoreMixin
 from fireline.adapters.db.autocommit import AutocommitWriter, next_number_in, remember_words_in
 from fireline.adapters.db.catalog import CatalogStore
 from fireline.adapters.db.listing import ListingMixin
+from fireline.adapters.db.oncall import OnCallStoreMixin
 from fireline.adapters.db.rows import incident_from_row
 from fireline.adapters.db.search import (
     MAX_WORD,
@@ -70,7 +71,14 @@ _INSERT_EVENT = insert(timeline)
 _TIMELINE_COLUMNS = [timeline.c.seq, *(c for c in timeline.columns if c.name != "seq")]
 
 
-class SqlStore(ListingMixin, AccessStoreMixin, AuditStoreMixin, TimerStoreMixin, CatalogStore):
+class SqlStore(
+    ListingMixin,
+    AccessStoreMixin,
+    AuditStoreMixin,
+    TimerStoreMixin,
+    OnCallStoreMixin,
+    CatalogStore,
+):
     """Reads and writes of one transaction on `connection`; implements `Store`.
 
     `shared` writes the rows every declaration touches (the day's counter, the search word

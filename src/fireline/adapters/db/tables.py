@@ -246,6 +246,7 @@ incident_access = Table(
 )
 
 ALL_TABLES = (
+    "oncall_overrides",
     "timers",
     "incident_access",
     "audit_log",
@@ -282,4 +283,17 @@ timers = Table(
     Column("targets", Text, nullable=False),  # JSON list
     Column("note", Text, nullable=False),
     Column("fired_at", UTCDateTime),
+    Column("brought_forward", Boolean, nullable=False),
+)
+
+oncall_overrides = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(64), nullable=False),
+    Column("person", String(64), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from fireline.adapters.db.tables import timeline, timers
+from fireline.domain.escalation import MANUAL_KIND
 from fireline.domain.lifecycle import Status
-from fireline.domain.timers import Timer, TimerKind
+from fireline.domain.timers import Handover, Timer, TimerKind
 from fireline.services.timer_ports import StoredTimer
 
 _COLUMNS = (
@@ -42,6 +43,11 @@ _DUE = (
 _DROP_UNFIRED = delete(timers).where(
     timers.c.incident_id.in_(bindparam("ids", expanding=True)), timers.c.fired_at.is_(None)
 )
+_BROUGHT_FORWARD = select(timers.c.incident_id, timers.c.key, timers.c.due_at).where(
+    timers.c.incident_id.in_(bindparam("ids", expanding=True)),
+    timers.c.fired_at.is_(None),
+    timers.c.brought_forward,
+)
 _MARK_FIRED = (
     update(timers)
     .where(timers.c.id.in_(bindparam("ids", expanding=True)), timers.c.fired_at.is_(None))
@@ -61,13 +67,20 @@ class TimerStoreMixin:
     def replace_timers(self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime) -> None:
         if not plans:
             return
-        self._connection.execute(_DROP_UNFIRED, {"ids": [incident_id for incident_id, _ in plans]})
+        ids = {"ids": [incident_id for incident_id, _ in plans]}
+        # A timer a fall-through brought forward stays that early, whatever the plan says.
+        early = {
+            (incident_id, key): due_at
+            for incident_id, key, due_at in self._connection.execute(_BROUGHT_FORWARD, ids)
+        }
+        self._connection.execute(_DROP_UNFIRED, ids)
         rows = [
             {
                 "incident_id": incident_id,
                 "key": timer.key,
                 "kind": timer.kind.value,
-                "due_at": timer.due_at,
+                "due_at": min(timer.due_at, early.get((incident_id, timer.key), timer.due_at)),
+                "brought_forward": (incident_id, timer.key) in early,
                 "planned_at": now,
                 "clock": timer.clock,
                 "level": timer.level,
@@ -97,6 +110,16 @@ class TimerStoreMixin:
         result = self._connection.execute(_MARK_FIRED, {"ids": list(ids), "now": now})
         return int(result.rowcount)
 
+    def bring_timer_forward(self, incident_id: str, key: str, now: datetime) -> bool:
+        t = timers.c
+        stmt = (
+            update(timers)
+            .where(t.incident_id == incident_id, t.key == key, t.fired_at.is_(None))
+            .where(t.due_at > now)
+            .values(due_at=now, brought_forward=True)
+        )
+        return bool(self._connection.execute(stmt).rowcount)
+
     def list_timers(self, incident_id: str) -> list[StoredTimer]:
         stmt = (
             select(*_COLUMNS)
@@ -109,6 +132,31 @@ class TimerStoreMixin:
         stmt = select(func.min(timers.c.due_at)).where(timers.c.fired_at.is_(None))
         value: datetime | None = self._connection.execute(stmt).scalar_one()
         return value
+
+    def manual_escalation_level(self, incident_id: str) -> int:
+        stmt = select(timeline.c.after_value).where(
+            timeline.c.incident_id == incident_id, timeline.c.kind == MANUAL_KIND
+        )
+        levels = [json.loads(after).get("level") for (after,) in self._connection.execute(stmt)]
+        return max((level for level in levels if isinstance(level, int)), default=0)
+
+    def last_handover(self, incident_id: str) -> Handover | None:
+        t = timeline.c
+        stmt = (
+            select(t.seq, t.at, t.after_value)
+            .where(t.incident_id == incident_id, t.kind == MANUAL_KIND)
+            .order_by(t.seq.desc())
+        )
+        for seq, at, after in self._connection.execute(stmt):
+            owner = json.loads(after).get("handed_over_to")
+            if not isinstance(owner, str):
+                continue
+            first = select(func.min(t.at)).where(
+                t.incident_id == incident_id, t.seq > seq, t.actor == owner
+            )
+            contacted_at: datetime | None = self._connection.execute(first).scalar_one()
+            return Handover(owner, at, contacted_at)
+        return None
 
     def status_changes(self, incident_id: str) -> list[tuple[datetime, Status]]:
         stmt = (

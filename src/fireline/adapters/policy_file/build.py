@@ -8,14 +8,23 @@ place, so that the `Policy` and the normalized document always say the same thin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from fireline.adapters.policy_file.durations import parse_duration
-from fireline.adapters.policy_file.schema import WEEKDAYS, CalendarSpec, PolicySpec, TargetSpec
+from fireline.adapters.policy_file.schema import (
+    WEEKDAYS,
+    CalendarSpec,
+    PolicySpec,
+    RestrictionSpec,
+    ScheduleSpec,
+    TargetSpec,
+)
+from fireline.domain.oncall import END_OF_DAY, Layer, Override, Restriction, Schedule
 from fireline.domain.policy import (
     ALWAYS_ON,
     AccessRules,
@@ -27,6 +36,8 @@ from fireline.domain.policy import (
     EscalationLevel,
     EscalationRules,
     IncidentType,
+    PagingChain,
+    PagingStep,
     Policy,
     PriorityMatrix,
     ReviewRule,
@@ -37,6 +48,7 @@ from fireline.domain.policy import (
     SupportTier,
     Target,
     TierEscalation,
+    Window,
 )
 
 HOLIDAY_YEARS = range(2020, 2046)
@@ -175,9 +187,52 @@ def build_policy(spec: PolicySpec) -> Policy:
             ),
             security_team=spec.access.security_team,
         ),
-        contacts=tuple(Contact(c.name, c.label, c.description) for c in spec.contacts),
+        contacts=tuple(
+            Contact(
+                c.name,
+                c.label,
+                c.description,
+                primary=c.primary,
+                backup=c.backup,
+                backup_after=resolve_target(spec, c.backup_after).target
+                if c.backup_after
+                else None,
+            )
+            for c in spec.contacts
+        ),
         escalation=_escalation(spec),
         at_risk_share=spec.at_risk_share,
+        schedules=tuple(_schedule(spec, schedule) for schedule in spec.schedules),
+    )
+
+
+def local_instant(text: str, zone: str) -> datetime:
+    """A local date and time of the file (no offset), read in `zone`, as UTC."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _schedule(spec: PolicySpec, schedule: ScheduleSpec) -> Schedule:
+    zone = schedule.time_zone or spec.time_zone
+    return Schedule(
+        name=schedule.name,
+        time_zone=zone,
+        layers=tuple(
+            Layer(
+                name=layer.name,
+                members=tuple(layer.members),
+                starts_at=local_instant(layer.starts, zone),
+                shift=timedelta(seconds=parse_duration(layer.shift).seconds()),
+                restrictions=tuple(
+                    Restriction(w.days, w.start, w.end)
+                    for w in (_window(r) for r in layer.restrictions)
+                ),
+            )
+            for layer in schedule.layers
+        ),
+        overrides=tuple(
+            Override(o.person, local_instant(o.starts, zone), local_instant(o.ends, zone))
+            for o in schedule.overrides
+        ),
     )
 
 
@@ -208,6 +263,35 @@ def _escalation(spec: PolicySpec) -> EscalationRules:
             )
             for notice in rules.elapsed_notifications
         ),
+        handover_contact=resolve_target(spec, rules.handover_contact_within).target
+        if rules.handover_contact_within
+        else None,
+        chains=tuple(
+            PagingChain(
+                name=chain.name,
+                severities=tuple(chain.severities),
+                steps=tuple(
+                    PagingStep(
+                        tuple(step.notify),
+                        resolve_target(spec, step.wait).target,
+                        step.round_robin,
+                    )
+                    for step in chain.steps
+                ),
+                repeat=chain.repeat,
+                when=tuple(_window(window) for window in chain.when),
+            )
+            for chain in rules.paging_chains
+        ),
+    )
+
+
+def _window(window: RestrictionSpec) -> Window:
+    start, end = window.hours.split("-")
+    return Window(
+        days=tuple(sorted({WEEKDAYS.index(day) + 1 for day in window.days})),
+        start=time.fromisoformat(start),
+        end=END_OF_DAY if end == "24:00" else time.fromisoformat(end),
     )
 
 
@@ -236,10 +320,26 @@ def build_document(spec: PolicySpec) -> dict[str, Any]:
         escalation["elapsed_notifications"][position]["after"] = resolve_target(
             spec, notice.after
         ).as_document()
+    for position, chain in enumerate(spec.escalation.paging_chains):
+        for index, step in enumerate(chain.steps):
+            escalation["paging_chains"][position]["steps"][index]["wait"] = resolve_target(
+                spec, step.wait
+            ).as_document()
+    for position, contact in enumerate(spec.contacts):
+        if contact.backup_after is not None:
+            document["contacts"][position]["backup_after"] = resolve_target(
+                spec, contact.backup_after
+            ).as_document()
+    if spec.escalation.handover_contact_within is not None:
+        escalation["handover_contact_within"] = resolve_target(
+            spec, spec.escalation.handover_contact_within
+        ).as_document()
     document["access"]["restricted_types"] = spec.access.effective_restricted_types(
         [t.name for t in spec.incident_types]
     )
     for entry in document["calendars"]:
+        entry["time_zone"] = entry["time_zone"] or spec.time_zone
+    for entry in document["schedules"]:
         entry["time_zone"] = entry["time_zone"] or spec.time_zone
     return document
 

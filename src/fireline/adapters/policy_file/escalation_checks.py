@@ -25,10 +25,19 @@ def find_escalation_problems(spec: PolicySpec) -> list[Issue]:
         [x.criticality for x in rules.by_criticality],
         "criticality",
     )
+    issues += unique(
+        ("escalation", "paging_chains"), "name", [c.name for c in rules.paging_chains], "name"
+    )
     issues += _levels(spec)
+    issues += _chains(spec)
+    issues += _backups(spec)
     issues += _tiers(spec)
     issues += _elapsed(spec)
     issues += _targets(spec)
+    if rules.handover_contact_within is not None:
+        issues += _wait(
+            ("escalation", "handover_contact_within"), spec, rules.handover_contact_within
+        )
     return issues
 
 
@@ -108,10 +117,48 @@ def _elapsed(spec: PolicySpec) -> list[Issue]:
     return issues
 
 
+def _chains(spec: PolicySpec) -> list[Issue]:
+    severities = sorted(s.level for s in spec.severities)
+    issues = []
+    for position, chain in enumerate(spec.escalation.paging_chains):
+        here: Loc = ("escalation", "paging_chains", position)
+        issues += [
+            Issue(
+                (*here, "severities", index),
+                level,
+                f"severity {level} is not defined (allowed: {choices(severities)})",
+            )
+            for index, level in enumerate(chain.severities)
+            if level not in severities
+        ]
+        for index, step in enumerate(chain.steps):
+            issues += _wait((*here, "steps", index, "wait"), spec, step.wait)
+    return issues
+
+
+def _backups(spec: PolicySpec) -> list[Issue]:
+    issues = []
+    for position, contact in enumerate(spec.contacts):
+        here: Loc = ("contacts", position)
+        if (contact.backup is None) != (contact.backup_after is None):
+            issues.append(
+                Issue(
+                    (*here, "backup" if contact.backup is None else "backup_after"),
+                    None,
+                    f"contact {contact.name!r} needs both backup and backup_after (allowed: "
+                    "both, such as backup: sam and backup_after: 15m, or neither)",
+                )
+            )
+        if contact.backup_after is not None:
+            issues += _wait((*here, "backup_after"), spec, contact.backup_after)
+    return issues
+
+
 def _targets(spec: PolicySpec) -> list[Issue]:
     known = {
         "contact": list(dict.fromkeys(contact.name for contact in spec.contacts)),
         "role": list(dict.fromkeys(role.name for role in spec.roles)),
+        "schedule": list(dict.fromkeys(schedule.name for schedule in spec.schedules)),
     }
     where: list[tuple[Loc, list[str]]] = [
         (("escalation", "levels", position, "notify"), level.notify)
@@ -121,12 +168,17 @@ def _targets(spec: PolicySpec) -> list[Issue]:
         (("escalation", "elapsed_notifications", position, "notify"), notice.notify)
         for position, notice in enumerate(spec.escalation.elapsed_notifications)
     ]
+    where += [
+        (("escalation", "paging_chains", position, "steps", index, "notify"), step.notify)
+        for position, chain in enumerate(spec.escalation.paging_chains)
+        for index, step in enumerate(chain.steps)
+    ]
     issues = []
     for loc, targets in where:
         for index, target in enumerate(targets):
             kind, name = target.split(":", 1)
             if kind in known and name not in known[kind]:
-                section = "contacts" if kind == "contact" else "roles"
+                section = {"contact": "contacts", "role": "roles"}.get(kind, "schedules")
                 issues.append(
                     Issue(
                         (*loc, index),

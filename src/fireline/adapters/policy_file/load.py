@@ -24,6 +24,7 @@ from fireline.adapters.policy_file.errors import PolicyFileError, PolicyProblem
 from fireline.adapters.policy_file.escalation_checks import find_escalation_problems
 from fireline.adapters.policy_file.lines import LineIndex, Loc, parse_yaml
 from fireline.adapters.policy_file.messages import describe_validation_error
+from fireline.adapters.policy_file.schedule_checks import find_schedule_problems
 from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.domain.policy import Policy
 
@@ -136,7 +137,12 @@ def _validate(
         raise _error(
             source, index, [*issues, *describe_validation_error(error, index)], fixed_lines
         ) from None
-    issues = [*issues, *find_problems(spec), *find_escalation_problems(spec)]
+    issues = [
+        *issues,
+        *find_problems(spec),
+        *find_escalation_problems(spec),
+        *find_schedule_problems(spec),
+    ]
     if issues:
         raise _error(source, index, issues, fixed_lines)
     document = build_document(spec)

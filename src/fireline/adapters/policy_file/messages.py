@@ -28,6 +28,7 @@ _OWN_TYPES = {
     "working_hours",
     "holiday_country",
     "target",
+    "local_time",
 }
 _EXPECTED = {
     "string_type": "text",
@@ -96,6 +97,8 @@ def _message(detail: ErrorDetails, loc: Loc) -> str:
 
 
 def _range(loc: Loc) -> str:
+    if loc and loc[-1] == "repeat":
+        return "a whole number from 1 to 10"
     if loc == ("at_risk_share",):
         return "a number between 0 and 1, both excluded, such as 0.75 for 75 %"
     if loc and loc[-1] == "level" and loc[0] == "support_tiers":

@@ -8,7 +8,7 @@ zones, unknown keys); rules that relate parts of the file to each other live in 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -140,9 +140,9 @@ def _holiday_country(value: str) -> str:
     return value
 
 
-TARGET_KINDS = ("contact", "role", "channel")
-"""What a notify target may name: a policy contact, the holder of an incident role, or a
-chat channel (``channel:support-team``)."""
+TARGET_KINDS = ("contact", "role", "channel", "schedule", "user")
+"""What a notify target may name: a policy contact, the holder of an incident role, a chat
+channel (``channel:support-team``), whoever is on call in a schedule, or a user by name."""
 _TARGET = re.compile(r"^([a-z]+):([a-z0-9][a-z0-9_.#-]{0,63})$")
 
 
@@ -152,13 +152,45 @@ def _target_reference(value: str) -> str:
         raise PydanticCustomError(
             "target",
             f"invalid target {value!r} (allowed: KIND:NAME with KIND one of "
-            f"{', '.join(TARGET_KINDS)}, such as contact:it_manager, role:incident_commander "
-            "or channel:support-team)",
+            f"{', '.join(TARGET_KINDS)}, such as contact:it_manager, role:incident_commander, "
+            "channel:support-team or schedule:ops_oncall)",
         )
     return value
 
 
+def _window(value: str) -> str:
+    # Like working hours, except that a window may run to the end of the day (24:00).
+    match = _HOURS.match(value)
+    if match is None or match.group(3, 4) != ("24", "00"):
+        return _working_hours(value)
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise PydanticCustomError(
+            "working_hours",
+            f"invalid hours {value!r} (allowed: 'HH:MM-HH:MM' on a 24-hour clock, the end "
+            "up to 24:00, such as '18:00-24:00')",
+        )
+    return f"{hour:02d}:{minute:02d}-24:00"
+
+
+def _local_time(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is not None:
+        raise PydanticCustomError(
+            "local_time",
+            f"invalid local time {value!r} (allowed: a date and time without an offset, such as "
+            "2026-01-05T09:00, read in the schedule's time zone)",
+        )
+    return moment.isoformat(timespec="minutes")
+
+
 SnakeName = Annotated[str, AfterValidator(_snake_case)]
+Window = Annotated[str, AfterValidator(_window)]
+LocalTime = Annotated[str, AfterValidator(_local_time)]
+Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 TargetReference = Annotated[str, AfterValidator(_target_reference)]
 CalendarName = Annotated[str, AfterValidator(_calendar_name)]
 ServiceName = Annotated[str, AfterValidator(_service_name)]
@@ -308,6 +340,9 @@ class ContactSpec(_Model):
     name: SnakeName
     label: Label
     description: Text = ""
+    primary: Handle | None = None
+    backup: Handle | None = None
+    backup_after: TargetSpec | None = None
 
 
 class EscalationLevelSpec(_Model):
@@ -338,6 +373,52 @@ class EscalationSpec(_Model):
     levels: list[EscalationLevelSpec] = Field(default_factory=list)
     by_criticality: list[TierEscalationSpec] = Field(default_factory=list)
     elapsed_notifications: list[ElapsedNoticeSpec] = Field(default_factory=list)
+    handover_contact_within: TargetSpec | None = None
+    paging_chains: list[PagingChainSpec] = Field(default_factory=list)
+
+
+class RestrictionSpec(_Model):
+    days: list[Weekday] = Field(min_length=1, max_length=7)
+    hours: Window
+
+
+class LayerSpec(_Model):
+    name: SnakeName
+    members: list[Handle] = Field(default_factory=list)
+    shift: DurationText
+    starts: LocalTime
+    restrictions: list[RestrictionSpec] = Field(default_factory=list)
+
+
+class OverrideSpec(_Model):
+    person: Handle
+    starts: LocalTime
+    ends: LocalTime
+
+
+class ScheduleSpec(_Model):
+    name: SnakeName
+    label: Label | None = None
+    time_zone: TimeZoneName | None = None
+    layers: list[LayerSpec] = Field(default_factory=list)
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+
+
+class PagingStepSpec(_Model):
+    notify: list[TargetReference] = Field(min_length=1)
+    wait: TargetSpec
+    round_robin: StrictBool = False
+
+
+class PagingChainSpec(_Model):
+    name: SnakeName
+    severities: list[Level] = Field(min_length=1)
+    steps: list[PagingStepSpec] = Field(min_length=1)
+    repeat: Annotated[StrictInt, Field(ge=1, le=10)] = 1
+    when: list[RestrictionSpec] = Field(default_factory=list)
+
+
+EscalationSpec.model_rebuild()
 
 
 class PolicySpec(_Model):
@@ -364,3 +445,4 @@ class PolicySpec(_Model):
     at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.75
     contacts: list[ContactSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
+    schedules: list[ScheduleSpec] = Field(default_factory=list)

@@ -16,6 +16,7 @@ from fireline.entrypoints.api import (
     people,
     response,
     restriction,
+    schedules,
     timers,
     tokens,
 )
@@ -69,6 +70,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(response.router)
     app.include_router(restriction.router)
     app.include_router(timers.router)
+    app.include_router(schedules.router)
     app.include_router(catalog.router)
     app.include_router(people.router)
     app.include_router(tokens.router)

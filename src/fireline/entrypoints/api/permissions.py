@@ -51,6 +51,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("GET", f"{_INCIDENT}/roles"): P.INCIDENT_READ,
     ("GET", f"{_INCIDENT}/clocks"): P.INCIDENT_READ,
     ("GET", f"{_INCIDENT}/timers"): P.INCIDENT_READ,
+    ("POST", f"{_INCIDENT}/escalate"): P.INCIDENT_RESPOND,
     ("PUT", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("DELETE", f"{_INCIDENT}/roles/{{role}}"): P.INCIDENT_RESPOND,
     ("PUT", f"{_INCIDENT}/restriction"): P.INCIDENT_RESTRICT,
@@ -76,6 +77,15 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("POST", "/api/v1/tokens"): P.TOKEN_OWN,
     ("DELETE", "/api/v1/tokens/{token_id}"): P.TOKEN_OWN,
     ("GET", "/api/v1/audit"): P.AUDIT_READ,
+    ("GET", "/api/v1/schedules"): P.SCHEDULE_READ,
+    ("GET", "/api/v1/schedules/{name}"): P.SCHEDULE_READ,
+    ("GET", "/api/v1/schedules/{name}/oncall"): P.SCHEDULE_READ,
+    ("GET", "/api/v1/schedules/{name}/shifts"): P.SCHEDULE_READ,
+    ("GET", "/api/v1/schedules/{name}/overrides"): P.SCHEDULE_READ,
+    ("POST", "/api/v1/schedules/{name}/overrides"): P.SCHEDULE_WRITE,
+    ("DELETE", "/api/v1/schedules/{name}/overrides/{override_id}"): P.SCHEDULE_WRITE,
+    ("GET", "/api/v1/schedules/{name}/calendar.ics"): P.SCHEDULE_READ,
+    ("GET", "/api/v1/users/{name}/oncall.ics"): P.SCHEDULE_READ,
 }
 
 

@@ -63,7 +63,12 @@ def comment(
 ) -> TimelineEventOut:
     """Add a comment to the timeline; 201 with the entry as stored."""
     recorded = incidents.comment_on_incident(
-        context.database, incident_id, body=body.body, visibility=visibility, now=context.clock()
+        context.database,
+        context.policies,
+        incident_id,
+        body=body.body,
+        visibility=visibility,
+        now=context.clock(),
     )
     return event_out(recorded)
 

@@ -1,4 +1,4 @@
-"""Routes for an incident's timers: what has fired and what is planned, with due times."""
+"""Routes for an incident's timers (what has fired, what is planned) and manual escalation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from fireline.domain.escalation import MAX_NOTE, EscalationRequest
 from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
-from fireline.services import incidents
+from fireline.entrypoints.api.incidents import incident_out_pinned
+from fireline.entrypoints.api.schemas import IncidentOut, Strict
+from fireline.services import escalation, incidents
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -50,3 +53,36 @@ def list_timers(incident_id: str, context: ContextDep, visibility: VisibilityDep
             for t in found
         ],
     )
+
+
+class EscalationIn(Strict):
+    note: str = Field(max_length=MAX_NOTE, description="the context the next level needs")
+    level: int | None = Field(None, ge=1, le=9, description="default: the next level")
+    support_tier: int | None = Field(None, ge=1, le=4)
+    owner: str | None = Field(None, max_length=64, description="hand the incident over")
+
+
+class EscalationOut(BaseModel):
+    level: int | None = Field(description="the level now reached; null if none was asked")
+    incident: IncidentOut
+
+
+@router.post("/{incident_id}/escalate", response_model=EscalationOut)
+def escalate(
+    incident_id: str, body: EscalationIn, context: ContextDep, visibility: VisibilityDep
+) -> EscalationOut:
+    """Escalate by hand: to the next level (or `level`), to a `support_tier`, and/or to a new
+    `owner`, with a `note` giving the context. 409 for a resolved incident or one already at
+    the highest level; 422 for a level or tier the policy does not have, or an unknown owner.
+    """
+    updated, level = escalation.escalate_incident(
+        context.database,
+        context.policies,
+        incident_id,
+        EscalationRequest(
+            note=body.note, level=body.level, support_tier=body.support_tier, owner=body.owner
+        ),
+        visibility=visibility,
+        now=context.clock(),
+    )
+    return EscalationOut(level=level, incident=incident_out_pinned(context, updated))

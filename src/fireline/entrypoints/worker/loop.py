@@ -22,37 +22,48 @@ log = logging.getLogger("fireline.worker")
 POLL = timedelta(milliseconds=200)
 """The longest a worker sleeps between looks at the timers table: it bounds how late a timer
 planned by another process (which cannot wake this one) fires."""
+BUSY_WAIT = timedelta(milliseconds=10)
+"""How soon to look again when timers are due but other workers hold them all."""
 RETRY_AFTER = timedelta(seconds=2)
 """How long to wait after a database error (a restart, a lost connection) before retrying."""
 
 
 def run_step(context: Context, *, batch: int = FIRING_BATCH) -> int:
     """One step: fire what is due now; how many timers fired (0: nothing was due)."""
-    now = context.clock()
-    due = next_due_at(context.database)
-    if due is None or due > now:
-        # A read first: on SQLite a write transaction takes the database's write lock, which
-        # an idle worker should not do five times a second.
-        return 0
-    return fire_due_timers(context.database, now=now, limit=batch)
+    return _step(context, batch)[0]
 
 
 def run_worker(
     context: Context, stop: threading.Event, *, batch: int = FIRING_BATCH, poll: timedelta = POLL
 ) -> None:
-    """Fire timers until `stop` is set: steps back to back while there is work, otherwise a
-    pause of at most `poll`."""
+    """Fire timers until `stop` is set: steps back to back while there is work; otherwise a
+    pause until the next timer is due, of at most `poll`."""
     log.info("worker started (batch %d, poll %s)", batch, poll)
     while not stop.is_set():
         try:
-            fired = run_step(context, batch=batch)
+            fired, wait = _step(context, batch)
         except DBAPIError as error:
             log.warning("database error, retrying in %s: %s", RETRY_AFTER, error)
             stop.wait(RETRY_AFTER.total_seconds())
             continue
         if fired == 0:
-            stop.wait(poll.total_seconds())
+            stop.wait(min(wait, poll).total_seconds())
     log.info("worker stopped")
+
+
+def _step(context: Context, batch: int) -> tuple[int, timedelta]:
+    """How many timers fired, and how long until the next one is due if none did."""
+    due = next_due_at(context.database)
+    now = context.clock()
+    if due is None:
+        return 0, POLL
+    if due > now:
+        # A read first: on SQLite a write transaction takes the database's write lock, which
+        # an idle worker should not do five times a second.
+        return 0, due - now
+    fired = fire_due_timers(context.database, now=now, limit=batch, policy=context.policies.current)
+    # Due rows that another worker holds: look again shortly rather than a whole poll later.
+    return fired, BUSY_WAIT
 
 
 def start_worker_thread(context: Context, *, batch: int = FIRING_BATCH) -> threading.Event:

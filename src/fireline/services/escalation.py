@@ -1,0 +1,61 @@
+"""Use case: escalate an incident by hand (handbooks 002 and 003)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fireline.domain import escalation
+from fireline.domain.access import Visibility
+from fireline.domain.errors import InvalidInput
+from fireline.domain.escalation import EscalationRequest
+from fireline.domain.incident import Incident
+from fireline.domain.timers import TimerKind
+from fireline.services.incidents import load_visible
+from fireline.services.policies import PolicyBook
+from fireline.services.ports import Database, Store
+from fireline.services.timers import replan_timers
+
+
+def reached_level(store: Store, incident_id: str) -> int:
+    """The highest escalation level the incident reached, by timer or by hand (0: none)."""
+    fired = [
+        stored.timer.level or 0
+        for stored in store.list_timers(incident_id)
+        if stored.timer.kind is TimerKind.ESCALATION and stored.fired_at is not None
+    ]
+    return max([store.manual_escalation_level(incident_id), *fired])
+
+
+def escalate_incident(
+    database: Database,
+    policies: PolicyBook,
+    incident_id: str,
+    request: EscalationRequest,
+    *,
+    visibility: Visibility,
+    now: datetime,
+) -> tuple[Incident, int | None]:
+    """Escalate under the incident's own policy version; the incident and its new level.
+
+    A new owner must be an active user (InvalidInput otherwise). The timers are planned
+    again: levels up to the one reached by hand no longer fire.
+    """
+    with database.transaction() as store:
+        incident = load_visible(store, incident_id, visibility, for_update=True)
+        if request.owner is not None:
+            owner = store.get_user(request.owner)
+            if owner is None or not owner.is_active:
+                raise InvalidInput("owner", f"no active user {request.owner[:80]!r}")
+        updated, events, level = escalation.escalate_incident(
+            incident,
+            request,
+            reached=reached_level(store, incident_id),
+            policy=policies.get(incident.policy_version),
+            service_tiers=store.service_tiers(list(incident.services)),
+            actor=visibility.user,
+            now=now,
+        )
+        store.save_incident(updated)
+        store.append_events(incident_id, events)
+        replan_timers(store, policies, updated, now)
+        return updated, level
