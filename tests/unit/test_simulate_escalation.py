@@ -4,9 +4,11 @@ handbook 004's escalation matrix, through the real command line."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from fireline.entrypoints.cli.main import app
@@ -136,3 +138,22 @@ def test_an_unknown_criticality_is_refused_whatever_the_output_format(preset: st
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "--criticality" in result.stderr
+
+
+def test_a_service_of_the_policy_gives_its_criticality_and_implied_severity(
+    tmp_path: Path,
+) -> None:
+    from fireline.adapters.policy_file import load_preset
+
+    document = load_preset("handbook_000").document
+    document["services"] = [{"name": "billing", "criticality": "business_critical"}]
+    path = tmp_path / "with-services.yaml"
+    path.write_text(yaml.safe_dump(document))
+    events = simulate(str(path), "--service", "billing")
+    # Business critical: every 30 minutes up to level 3, Sev-2's 30-minute response target.
+    assert levels_at(events) == [(1, 1800), (2, 3600), (3, 5400)]
+    breach = next(e for e in events if e["kind"] == "sla_breach" and e["clock"] == "response")
+    assert breach["after"] == 1800
+    refused = runner.invoke(app, ["policy", "simulate", str(path), "--service", "nope"])
+    assert refused.exit_code == 2
+    assert "allowed: billing" in refused.output

@@ -7,37 +7,31 @@ place, so that the `Policy` and the normalized document always say the same thin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 
-from fireline.adapters.policy_file.durations import parse_duration
+from fireline.adapters.policy_file.build_escalation import (
+    build_contacts,
+    build_escalation,
+    build_schedule,
+)
+from fireline.adapters.policy_file.fields import WEEKDAYS
 from fireline.adapters.policy_file.schema import (
-    WEEKDAYS,
     CalendarSpec,
     PolicySpec,
-    RestrictionSpec,
-    ScheduleSpec,
-    TargetSpec,
 )
-from fireline.domain.oncall import END_OF_DAY, Layer, Override, Restriction, Schedule
+from fireline.adapters.policy_file.targets import (
+    resolve_target,
+)
 from fireline.domain.policy import (
-    ALWAYS_ON,
     AccessRules,
     BusinessCalendar,
     ChecklistItem,
-    Contact,
     CriticalityTier,
-    ElapsedNotice,
-    EscalationLevel,
-    EscalationRules,
     IncidentType,
-    PagingChain,
-    PagingStep,
     Policy,
     PriorityMatrix,
     ReviewRule,
@@ -46,77 +40,11 @@ from fireline.domain.policy import (
     Severity,
     SeverityRule,
     SupportTier,
-    Target,
-    TierEscalation,
-    Window,
 )
 
 HOLIDAY_YEARS = range(2020, 2046)
 """The years a `holiday_country` is expanded for: far enough back for old incidents, and ahead
 for any target an incident can still run into."""
-
-
-@dataclass(frozen=True)
-class ResolvedTarget:
-    """A target with its calendar decided: the domain `Target` and its normalized spelling."""
-
-    target: Target
-    within: str
-
-    def as_document(self) -> dict[str, Any]:
-        return {"within": self.within, "calendar": self.target.calendar}
-
-
-class TargetError(ValueError):
-    """A target that cannot be counted; `on_calendar` says the calendar key is at fault."""
-
-    def __init__(self, message: str, *, on_calendar: bool = False) -> None:
-        super().__init__(message)
-        self.on_calendar = on_calendar
-
-
-def working_day_seconds(calendar: CalendarSpec) -> int:
-    """How long one working day of `calendar` lasts, in seconds (8 h for 09:00-17:00)."""
-    start, end = _hours(calendar)
-    return (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60
-
-
-MAX_TARGET_SECONDS = 366 * 24 * 3600
-"""No handbook promises anything a year out; a longer target is a typo (``999999w``)."""
-
-
-def resolve_target(spec: PolicySpec, target: TargetSpec) -> ResolvedTarget:
-    """The target in seconds and in its calendar. Raises TargetError saying what is allowed.
-
-    Without a calendar, clock durations count in ``24x7`` and business durations in the
-    policy's first business calendar; business durations never count in ``24x7``.
-    """
-    duration = parse_duration(target.within)
-    calendars = {calendar.name: calendar for calendar in spec.calendars}
-    defined = ", ".join([ALWAYS_ON, *calendars])
-    name = target.calendar
-    if name is None:
-        name = next(iter(calendars), None) if duration.is_business else ALWAYS_ON
-        if name is None:
-            raise TargetError(
-                f"{target.within!r} needs a business calendar, but the policy defines none "
-                "(allowed: add one under calendars, or use a clock duration such as 8h or 1d)"
-            )
-    elif name != ALWAYS_ON and name not in calendars:
-        raise TargetError(f"unknown calendar {name!r} (allowed: {defined})", on_calendar=True)
-    if duration.is_business and name == ALWAYS_ON:
-        example = next(iter(calendars), "business_hours")
-        raise TargetError(
-            f"{target.within!r} cannot be counted in {ALWAYS_ON!r}, which has no working days "
-            f"or hours (allowed: a business calendar such as {example}, "
-            "or a clock duration such as 1d)",
-            on_calendar=target.calendar is not None,
-        )
-    day = working_day_seconds(calendars[name]) if name in calendars else None
-    seconds = duration.seconds(day)
-    if seconds > MAX_TARGET_SECONDS:
-        raise TargetError(f"{target.within!r} is too long (allowed: at most 366 days)")
-    return ResolvedTarget(Target(seconds, name), duration.canonical)
 
 
 def build_policy(spec: PolicySpec) -> Policy:
@@ -187,111 +115,10 @@ def build_policy(spec: PolicySpec) -> Policy:
             ),
             security_team=spec.access.security_team,
         ),
-        contacts=tuple(
-            Contact(
-                c.name,
-                c.label,
-                c.description,
-                primary=c.primary,
-                backup=c.backup,
-                backup_after=resolve_target(spec, c.backup_after).target
-                if c.backup_after
-                else None,
-            )
-            for c in spec.contacts
-        ),
-        escalation=_escalation(spec),
+        contacts=build_contacts(spec),
+        escalation=build_escalation(spec),
         at_risk_share=spec.at_risk_share,
-        schedules=tuple(_schedule(spec, schedule) for schedule in spec.schedules),
-    )
-
-
-def local_instant(text: str, zone: str) -> datetime:
-    """A local date and time of the file (no offset), read in `zone`, as UTC."""
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def _schedule(spec: PolicySpec, schedule: ScheduleSpec) -> Schedule:
-    zone = schedule.time_zone or spec.time_zone
-    return Schedule(
-        name=schedule.name,
-        time_zone=zone,
-        layers=tuple(
-            Layer(
-                name=layer.name,
-                members=tuple(layer.members),
-                starts_at=local_instant(layer.starts, zone),
-                shift=timedelta(seconds=parse_duration(layer.shift).seconds()),
-                restrictions=tuple(
-                    Restriction(w.days, w.start, w.end)
-                    for w in (_window(r) for r in layer.restrictions)
-                ),
-            )
-            for layer in schedule.layers
-        ),
-        overrides=tuple(
-            Override(o.person, local_instant(o.starts, zone), local_instant(o.ends, zone))
-            for o in schedule.overrides
-        ),
-    )
-
-
-def _escalation(spec: PolicySpec) -> EscalationRules:
-    rules = spec.escalation
-    return EscalationRules(
-        levels=tuple(
-            EscalationLevel(level.level, level.action, tuple(level.notify))
-            for level in rules.levels
-        ),
-        tiers=tuple(
-            TierEscalation(
-                criticality=entry.criticality,
-                every=resolve_target(spec, entry.every).target,
-                up_to=entry.up_to,
-                unresolved_after=resolve_target(spec, entry.when_unresolved.after).target
-                if entry.when_unresolved
-                else None,
-                unresolved_level=entry.when_unresolved.level if entry.when_unresolved else None,
-            )
-            for entry in rules.by_criticality
-        ),
-        elapsed=tuple(
-            ElapsedNotice(
-                resolve_target(spec, notice.after).target,
-                tuple(notice.severities),
-                tuple(notice.notify),
-            )
-            for notice in rules.elapsed_notifications
-        ),
-        handover_contact=resolve_target(spec, rules.handover_contact_within).target
-        if rules.handover_contact_within
-        else None,
-        chains=tuple(
-            PagingChain(
-                name=chain.name,
-                severities=tuple(chain.severities),
-                steps=tuple(
-                    PagingStep(
-                        tuple(step.notify),
-                        resolve_target(spec, step.wait).target,
-                        step.round_robin,
-                    )
-                    for step in chain.steps
-                ),
-                repeat=chain.repeat,
-                when=tuple(_window(window) for window in chain.when),
-            )
-            for chain in rules.paging_chains
-        ),
-    )
-
-
-def _window(window: RestrictionSpec) -> Window:
-    start, end = window.hours.split("-")
-    return Window(
-        days=tuple(sorted({WEEKDAYS.index(day) + 1 for day in window.days})),
-        start=time.fromisoformat(start),
-        end=END_OF_DAY if end == "24:00" else time.fromisoformat(end),
+        schedules=tuple(build_schedule(spec, schedule) for schedule in spec.schedules),
     )
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fireline.adapters.policy_file.build import TargetError, resolve_target
 from fireline.adapters.policy_file.lines import Loc
 from fireline.adapters.policy_file.schema import PolicySpec, TargetSpec
+from fireline.adapters.policy_file.targets import TargetError, resolve_target
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fireline.adapters.policy_file.build import TargetError, resolve_target
 from fireline.adapters.policy_file.checks import Issue, choices, unique
 from fireline.adapters.policy_file.lines import Loc
 from fireline.adapters.policy_file.schema import PolicySpec, TargetSpec
+from fireline.adapters.policy_file.targets import TargetError, resolve_target
 
 
 def find_escalation_problems(spec: PolicySpec) -> list[Issue]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fireline.adapters.policy_file.build import local_instant
+from fireline.adapters.policy_file.build_escalation import local_instant
 from fireline.adapters.policy_file.checks import Issue, unique
 from fireline.adapters.policy_file.durations import parse_duration
 from fireline.adapters.policy_file.lines import Loc

@@ -18,6 +18,7 @@ from rich.table import Table
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.adapters.policy_file.durations import parse_duration
 from fireline.domain.errors import InvalidInput
+from fireline.domain.policy import Policy
 from fireline.domain.simulation import Happening, Scenario, simulate
 from fireline.entrypoints.cli.policy import _choose, _fail, _problems
 
@@ -27,9 +28,15 @@ Offset = Annotated[str | None, typer.Option(help="a duration after declaration, 
 def simulate_command(
     file: Annotated[Path | None, typer.Argument(help="A policy file.")] = None,
     preset: Annotated[str | None, typer.Option("--preset", help="A preset instead.")] = None,
-    severity: Annotated[int, typer.Option(help="the incident's severity level")] = 1,
+    severity: Annotated[
+        int | None,
+        typer.Option(help="severity level (default: implied by the criticality, else 1)"),
+    ] = None,
     criticality: Annotated[
         str | None, typer.Option(help="the criticality tier of the impacted services")
+    ] = None,
+    service: Annotated[
+        str | None, typer.Option(help="an impacted service of the policy's catalog")
     ] = None,
     at: Annotated[
         str | None, typer.Option(help="declared at, ISO 8601 with an offset (default: now)")
@@ -51,8 +58,9 @@ def simulate_command(
     except PolicyFileError as error:
         raise _problems(error) from None
     try:
+        criticality = _criticality(policy, criticality, service)
         scenario = Scenario(
-            severity=severity,
+            severity=severity or _implied_severity(policy, criticality),
             criticality=criticality,
             at=_instant(at),
             horizon=_duration("for", for_),
@@ -90,6 +98,27 @@ def _as_json(h: Happening) -> dict[str, object]:
         "targets": list(h.targets),
         "note": h.note,
     }
+
+
+def _criticality(policy: Policy, criticality: str | None, service: str | None) -> str | None:
+    """The tier asked for, or else the service's (the most critical of the two if both)."""
+    if service is None:
+        return criticality
+    found = next((s for s in policy.services if s.name == service), None)
+    if found is None:
+        names = ", ".join(s.name for s in policy.services) or "none: the policy lists no services"
+        raise InvalidInput("service", f"no service {service!r} in the policy (allowed: {names})")
+    if criticality is None or criticality not in policy.tier_names:
+        return found.criticality
+    return min((criticality, found.criticality), key=lambda name: policy.tier(name).level)
+
+
+def _implied_severity(policy: Policy, criticality: str | None) -> int:
+    if criticality is not None and criticality in policy.tier_names:
+        implied = policy.tier(criticality).implies_severity
+        if implied is not None:
+            return implied
+    return 1
 
 
 def _instant(text: str | None) -> datetime:
