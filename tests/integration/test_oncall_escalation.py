@@ -235,7 +235,7 @@ def test_a_gap_at_level_2_falls_through_to_level_3_at_once_and_once_only(
     assert level_of(level_2) == 2
     assert after(level_2)["on_call"] == {"schedule:ops_oncall": None}
     assert "schedule:ops_oncall: nobody on call (a gap)" in level_2.summary
-    assert "falls through to level 3" in level_2.summary
+    assert "falls through to the next level" in level_2.summary
     # The very next step, at the same instant, fires level 3: not 10 minutes later.
     assert run_step(context) == 1
     events = escalations(context, incident_id)

@@ -26,6 +26,16 @@ from tests.integration.api.conftest import CHEAP_HASHER, FakeClock
 from tests.seconds_policy import TIMER_KINDS
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+EIGHT_SEV1_KEYS = {
+    "sla_warning:response",
+    "sla_breach:response",
+    "notify:1800:contact:it_manager",
+    "notify:3600:contact:cto",
+    "notify:7200:contact:ceo",
+    "sla_warning:resolution",
+    "sla_breach:resolution",
+    "notify:14400:contact:board",
+}
 ALEX = Visibility("alex", sees_open=True, sees_restricted=True)
 
 
@@ -207,3 +217,52 @@ def test_the_worker_step_waits_for_due_time(context: Context, clock: FakeClock) 
     assert run_step(context) == 0
     clock.advance(seconds=15)  # 11m15s: 75% of the 15-minute response target
     assert run_step(context) == 1
+
+
+def test_people_changing_incidents_while_timers_fire_neither_deadlock_nor_double_fire(
+    context: Context, clock: FakeClock
+) -> None:
+    ids = [declare(context) for _ in range(40)]
+    clock.advance(hours=5)  # eight timers each are due
+    errors: list[BaseException] = []
+
+    def fire() -> None:
+        try:
+            while fire_due_timers(context.database, now=clock(), limit=5) > 0:
+                pass
+        except BaseException as error:  # reported below, not swallowed
+            errors.append(error)
+
+    def respond() -> None:
+        try:
+            for incident_id in ids:
+                incidents.acknowledge_incident(
+                    context.database, context.policies, incident_id, visibility=ALEX, now=clock()
+                )
+                incidents.change_status(
+                    context.database,
+                    context.policies,
+                    incident_id,
+                    Status.IDENTIFIED,
+                    visibility=ALEX,
+                    now=clock(),
+                    note=None,
+                )
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=fire), threading.Thread(target=fire)]
+    threads.append(threading.Thread(target=respond))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    drain(context)
+    for incident_id in ids:
+        keys = [key for _, key in fired(context, incident_id)]
+        assert len(keys) == len(set(keys)), incident_id
+        # The change either came first (cancelling what had not fired) or after: nothing else.
+        assert set(keys) <= EIGHT_SEV1_KEYS, incident_id
+    with context.database.transaction(write=False) as store:
+        assert store.next_due_at() is None or store.next_due_at() > clock()  # type: ignore[operator]

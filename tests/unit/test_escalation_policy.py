@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fireline.adapters.policy_file import PolicyFileError, PolicyProblem, load_policy_text
+from fireline.adapters.policy_file import load_policy_text
 from fireline.domain.policy import ElapsedNotice, EscalationLevel, Target, TierEscalation
 from fireline.entrypoints.cli.policy import policy_app
+from tests.policy_problems import line_of, only_problem, problems_of
 
 runner = CliRunner()
 
@@ -74,29 +75,6 @@ escalation:
 def make_text(replace: str, by: str) -> str:
     assert VALID.count(replace) == 1, replace
     return VALID.replace(replace, by)
-
-
-def line_of(text: str, marker: str, nth: int = 1) -> int:
-    """The 1-based line of `text` where `marker` appears for the `nth` time."""
-    seen = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if marker in line:
-            seen += 1
-            if seen == nth:
-                return number
-    raise AssertionError(f"{marker!r} not {nth} times in text")
-
-
-def problems_of(text: str) -> list[PolicyProblem]:
-    with pytest.raises(PolicyFileError) as caught:
-        load_policy_text(text, "policy.yaml")
-    return caught.value.problems
-
-
-def only_problem(text: str) -> PolicyProblem:
-    problems = problems_of(text)
-    assert len(problems) == 1, [str(p) for p in problems]
-    return problems[0]
 
 
 # The valid file, as the domain sees it

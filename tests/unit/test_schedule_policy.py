@@ -12,13 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from fireline.adapters.policy_file import (
-    PolicyFileError,
-    PolicyProblem,
     load_policy_text,
     parse_document,
 )
 from fireline.domain.oncall import Layer, Override, Restriction, on_call_at
 from fireline.entrypoints.cli.policy import policy_app
+from tests.policy_problems import line_of, only_problem
 
 runner = CliRunner()
 
@@ -97,32 +96,6 @@ schedules:
 def make_text(replace: str, by: str) -> str:
     assert VALID.count(replace) == 1, replace
     return VALID.replace(replace, by)
-
-
-def line_of(text: str, marker: str, nth: int = 1) -> int:
-    """The 1-based line of `text` where `marker` appears for the `nth` time."""
-    seen = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if marker in line:
-            seen += 1
-            if seen == nth:
-                return number
-    raise AssertionError(f"{marker!r} not {nth} times in text")
-
-
-def problems_of(text: str) -> list[PolicyProblem]:
-    with pytest.raises(PolicyFileError) as caught:
-        load_policy_text(text, "policy.yaml")
-    return caught.value.problems
-
-
-def only_problem(text: str) -> PolicyProblem:
-    problems = problems_of(text)
-    assert len(problems) == 1, [str(p) for p in problems]
-    problem = problems[0]
-    assert problem.source == "policy.yaml"
-    assert "allowed" in problem.message, problem.message
-    return problem
 
 
 # The valid file, as the domain sees it
@@ -485,3 +458,17 @@ def test_policy_check_accepts_the_valid_file(tmp_path: Path) -> None:
     result = runner.invoke(policy_app, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert "valid (policy acme" in result.stdout
+
+
+@pytest.mark.parametrize("shift", ["1s", "59m", "400d"])
+def test_a_shift_too_short_or_too_long_is_refused(shift: str) -> None:
+    text = make_text("        shift: 12h", f"        shift: {shift}")
+    problem = only_problem(text)
+    assert problem.key == "schedules[0].layers[1].shift"
+    assert "from 1h to 366d" in problem.message
+
+
+def test_a_local_time_far_in_the_future_is_refused_not_a_crash() -> None:
+    text = make_text('        ends: "2026-02-04T09:00"', '        ends: "9999-12-31T23:59"')
+    problem = only_problem(text)
+    assert "2000 to 2200" in problem.message

@@ -157,3 +157,45 @@ def test_a_service_of_the_policy_gives_its_criticality_and_implied_severity(
     refused = runner.invoke(app, ["policy", "simulate", str(path), "--service", "nope"])
     assert refused.exit_code == 2
     assert "allowed: billing" in refused.output
+
+
+def test_moving_on_from_open_answers_the_incident_and_a_late_ack_changes_nothing() -> None:
+    base = ["--preset", "handbook_000", "--criticality", "mission_critical"]
+    identified_early = simulate(*base, "--identified-at", "5m")
+    # Identified at 5 minutes: answered (no response breach) and a resolution path (no levels).
+    assert [(e["kind"], e["clock"]) for e in identified_early] == [
+        ("sla_warning", "resolution"),
+        ("sla_breach", "resolution"),
+    ]
+    assert simulate(*base, "--identified-at", "5m", "--ack-at", "15m") == identified_early
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--ack-at", "3h", "--resolve-at", "1h"],
+        ["--resolve-at", "20m", "--pause-at", "25m"],
+        ["--pause-at", "5m", "--identified-at", "10m", "--resume-at", "20m"],
+    ],
+)
+def test_a_history_the_lifecycle_refuses_is_a_usage_error(args: list[str]) -> None:
+    result = runner.invoke(
+        app, ["policy", "simulate", "--preset", "handbook_004", "--at", AT, *args, "--json"]
+    )
+    assert result.exit_code == 2
+    assert "allowed:" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--at", "9999-12-30T00:00:00+00:00"], "out of range"),
+        (["--severity", "0"], "no severity 0"),
+        (["--criticality", "bogus", "--service", "x"], "no criticality tier 'bogus'"),
+    ],
+)
+def test_odd_simulate_options_are_usage_errors(args: list[str], words: str) -> None:
+    result = runner.invoke(app, ["policy", "simulate", "--preset", "handbook_000", *args])
+    assert result.exit_code == 2, result.output
+    assert words in result.output

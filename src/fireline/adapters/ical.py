@@ -19,7 +19,8 @@ def shifts_calendar(title: str, entries: Sequence[tuple[str, Shift]], now: datet
     for schedule, shift in entries:
         who = shift.person or "nobody"
         event = Event()
-        # Stable across fetches, so that calendar clients update events instead of adding.
+        # Stable across fetches (the feed's range is whole days), so that calendar clients
+        # update events instead of adding them.
         event.add("uid", f"{schedule}-{shift.starts_at:%Y%m%dT%H%M%SZ}-{who}@fireline")
         event.add("dtstamp", now)
         event.add("dtstart", shift.starts_at)

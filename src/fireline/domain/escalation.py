@@ -107,11 +107,9 @@ def escalate_incident(
 
 def _level(request: EscalationRequest, reached: int, policy: Policy) -> int | None:
     levels = sorted(level.level for level in policy.escalation.levels)
-    if request.level is None and request.support_tier is not None:
-        return None
+    if request.level is None and (request.support_tier is not None or request.owner is not None):
+        return None  # a move to a tier or a hand-over, not a step up
     if not levels:
-        if request.level is None and request.owner is not None:
-            return None
         raise InvalidInput(
             "level",
             "the policy defines no escalation levels (allowed: escalate to a support_tier, "

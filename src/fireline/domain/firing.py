@@ -58,7 +58,7 @@ def fired_event(
     for target, person in on_call.items():
         summary += f"; {target}: " + (person or "nobody on call (a gap)")
     if falls_through(timer, on_call):
-        summary += f"; falls through to level {(timer.level or 0) + 1}"
+        summary += "; falls through to the next level, if there is one"
     late_by = None
     if late > LATE_AFTER:
         late_by = int(late.total_seconds())

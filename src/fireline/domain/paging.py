@@ -22,33 +22,38 @@ from fireline.domain.timers import Course, Timer, TimerKind, spelled
 
 def plan_pages(course: Course, policy: Policy) -> list[Timer]:
     """Every page of every chain that applies to the incident, until it is acknowledged."""
-    stop = _answered_at(course)
     pages: list[Timer] = []
     for chain in policy.escalation.chains:
-        if course.severity not in chain.severities or not _applies(chain, policy, course):
-            continue
-        offset = timedelta(0)
-        for round_number in range(chain.repeat):
-            for position, step in enumerate(chain.steps):
-                due = course.declared_at + offset
-                offset += timedelta(seconds=step.wait.seconds)
-                if stop is not None and due >= stop:
-                    return pages
-                targets = step.targets
-                if step.round_robin:
-                    targets = (targets[round_number % len(targets)],)
-                pages.append(
-                    Timer(
-                        f"page:{chain.name}:{round_number + 1}:{position + 1}",
-                        TimerKind.PAGE,
-                        due,
-                        targets=targets,
-                        note=f"Page {', '.join(targets)} ({chain.name}, round "
-                        f"{round_number + 1} of {chain.repeat}, step {position + 1}); "
-                        f"next step after {spelled(timedelta(seconds=step.wait.seconds))} "
-                        "without acknowledgement",
-                    )
+        if course.severity in chain.severities and _applies(chain, policy, course):
+            pages += _chain_pages(chain, course)
+    return pages
+
+
+def _chain_pages(chain: PagingChain, course: Course) -> list[Timer]:
+    stop = _answered_at(course)
+    pages: list[Timer] = []
+    offset = timedelta(0)
+    for round_number in range(chain.repeat):
+        for position, step in enumerate(chain.steps):
+            due = course.declared_at + offset
+            offset += timedelta(seconds=step.wait.seconds)
+            if stop is not None and due >= stop:
+                return pages
+            targets = step.targets
+            if step.round_robin:
+                targets = (targets[round_number % len(targets)],)
+            pages.append(
+                Timer(
+                    f"page:{chain.name}:{round_number + 1}:{position + 1}",
+                    TimerKind.PAGE,
+                    due,
+                    targets=targets,
+                    note=f"Page {', '.join(targets)} ({chain.name}, round "
+                    f"{round_number + 1} of {chain.repeat}, step {position + 1}); "
+                    f"next step after {spelled(timedelta(seconds=step.wait.seconds))} "
+                    "without acknowledgement",
                 )
+            )
     return pages
 
 

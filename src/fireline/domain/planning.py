@@ -92,7 +92,9 @@ def _escalation(course: Course, policy: Policy) -> list[Timer]:
     if entry.unresolved_after is not None and late is not None and late > len(steps):
         due = _unresolved_for(course, policy, entry.unresolved_after, ACTIVE)
         if due is not None:
-            steps.append((late, due))
+            # Past the time to resolve the incident jumps to `late`; the regular levels that
+            # would have come after that are overtaken.
+            steps = [(level, at) for level, at in steps if at < due] + [(late, due)]
     timers = []
     for level, due in steps:
         if level <= course.escalated_to:

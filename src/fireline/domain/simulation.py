@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from fireline.domain.clocks import StatusSpan, status_spans
+from fireline.domain.clocks import status_spans
 from fireline.domain.errors import InvalidInput
-from fireline.domain.lifecycle import Status
+from fireline.domain.lifecycle import PAUSED, Status
 from fireline.domain.planning import plan_timers
 from fireline.domain.policy import Policy
 from fireline.domain.timers import Course
@@ -62,12 +62,13 @@ def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
             f"no criticality tier {scenario.criticality!r} "
             f"(allowed: {', '.join(policy.tier_names) or 'none defined'})",
         )
+    changes, acknowledged_at = _history(scenario)
     course = Course(
         severity=scenario.severity,
         criticality=scenario.criticality,
         declared_at=scenario.at,
-        acknowledged_at=_offset(scenario, scenario.acknowledged_after),
-        spans=tuple(_history(scenario)),
+        acknowledged_at=acknowledged_at,
+        spans=tuple(status_spans(scenario.at, changes)),
     )
     start, end = scenario.at, scenario.at + scenario.horizon
     return [
@@ -85,34 +86,66 @@ def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
     ]
 
 
-def _history(scenario: Scenario) -> list[StatusSpan]:
-    moves: list[tuple[timedelta, Status]] = []
-    if scenario.acknowledged_after is not None:
-        moves.append((scenario.acknowledged_after, Status.INVESTIGATING))
-    if scenario.identified_after is not None:
-        moves.append((scenario.identified_after, Status.IDENTIFIED))
+def _history(scenario: Scenario) -> tuple[list[tuple[datetime, Status]], datetime | None]:
+    """The status changes the options describe, as the lifecycle allows them, and when the
+    incident was first answered (acknowledged, or moved on from open, as the API has it).
+
+    Raises InvalidInput for a history the lifecycle refuses: a resume without a pause,
+    anything after the resolution, a move while paused."""
     if scenario.resumed_after is not None and scenario.paused_after is None:
         raise InvalidInput("resume_at", "needs a pause to resume from (--pause-at)")
-    if scenario.paused_after is not None:
-        moves.append((scenario.paused_after, Status.WAITING_FOR_INFO))
-        if scenario.resumed_after is not None:
-            if scenario.resumed_after <= scenario.paused_after:
-                raise InvalidInput("resume_at", "must be later than --pause-at")
-            moves.append((scenario.resumed_after, Status.INVESTIGATING))
-    if scenario.resolved_after is not None:
-        moves.append((scenario.resolved_after, Status.RESOLVED))
-    moves.sort(key=lambda move: move[0])
-    # A pause returns to where it came from, as the lifecycle has it.
+    if (
+        scenario.resumed_after is not None
+        and scenario.paused_after is not None
+        and scenario.resumed_after <= scenario.paused_after
+    ):
+        raise InvalidInput("resume_at", "must be later than --pause-at")
+    options = [
+        ("ack_at", scenario.acknowledged_after),
+        ("identified_at", scenario.identified_after),
+        ("pause_at", scenario.paused_after),
+        ("resume_at", scenario.resumed_after),
+    ]
+    resolved = scenario.resolved_after
+    for name, offset in options:
+        if offset is not None and resolved is not None and offset > resolved:
+            raise InvalidInput(name, "must not be later than --resolve-at (allowed: earlier)")
+    moves = sorted(
+        (
+            (offset, name)
+            for name, offset in [*options, ("resolve_at", resolved)]
+            if offset is not None
+        ),
+        key=lambda move: (move[0], _ORDER.index(move[1])),
+    )
     changes: list[tuple[datetime, Status]] = []
-    before_pause = Status.OPEN
-    for offset, status in moves:
-        current = changes[-1][1] if changes else Status.OPEN
-        if status is Status.WAITING_FOR_INFO:
-            before_pause = current
-        elif offset == scenario.resumed_after and current is Status.WAITING_FOR_INFO:
-            status = before_pause
-        changes.append((scenario.at + offset, status))
-    return status_spans(scenario.at, changes)
+    status, before_pause = Status.OPEN, Status.OPEN
+    answered: datetime | None = None
+    for offset, name in moves:
+        at = scenario.at + offset
+        if status in PAUSED and name in ("identified_at", "ack_at"):
+            raise InvalidInput(
+                name, "falls inside the pause (allowed: before --pause-at or after --resume-at)"
+            )
+        new = {
+            "ack_at": Status.INVESTIGATING if status is Status.OPEN else status,
+            "identified_at": Status.IDENTIFIED,
+            "pause_at": Status.WAITING_FOR_INFO,
+            "resume_at": before_pause,
+            "resolve_at": Status.RESOLVED,
+        }[name]
+        if name == "pause_at":
+            before_pause = status
+        if name == "ack_at" or (status is Status.OPEN and new is not Status.OPEN):
+            answered = answered or at
+        if new is not status:
+            changes.append((at, new))
+            status = new
+    return changes, answered
+
+
+_ORDER = ["ack_at", "identified_at", "pause_at", "resume_at", "resolve_at"]
+"""Moves at the same instant happen in this order."""
 
 
 def _offset(scenario: Scenario, after: timedelta | None) -> datetime | None:

@@ -383,6 +383,8 @@ def assign_role(
         if events:
             store.set_role_holder(incident_id, role, person, now)
             store.append_events(incident_id, events)
+            if incident.owner == actor:  # a new owner's first act after a hand-over
+                replan_timers(store, policies, incident, now)
         return store.role_holders(incident_id), store.role_history(incident_id)
 
 

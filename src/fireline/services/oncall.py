@@ -8,7 +8,7 @@ through the API are stored and laid over the policy's own.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fireline.domain import oncall
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
@@ -17,8 +17,19 @@ from fireline.domain.policy import Policy
 from fireline.services.oncall_ports import StoredOverride
 from fireline.services.ports import Database, Store
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Instants outside these are refused: nobody plans on-call that far, and date arithmetic
+near the ends of the calendar overflows."""
 PAST_TOLERANCE = timedelta(minutes=5)
 """An override may start this long before now (a clock a little behind), not earlier."""
+
+
+def check_instant(field: str, at: datetime) -> datetime:
+    """`at`, or InvalidInput when it lies outside EARLIEST to LATEST."""
+    if not EARLIEST <= at < LATEST:
+        raise InvalidInput(field, f"{at.isoformat()} is out of range (allowed: 2000 to 2199)")
+    return at
 
 
 def live_schedules(store: Store, policy: Policy, now: datetime) -> dict[str, Schedule]:
@@ -60,6 +71,8 @@ def get_shifts(
     database: Database, policy: Policy, name: str, start: datetime, end: datetime, now: datetime
 ) -> list[Shift]:
     """Who is on call in [start, end), gaps included; InvalidInput for a bad range."""
+    check_instant("from", start)
+    check_instant("until", end)
     schedule = get_schedule(database, policy, name, now)
     try:
         return oncall.shifts(schedule, start, end)
@@ -92,6 +105,8 @@ def add_override(
     who is not an active user; Conflict when it overlaps another override (stored, or in the
     policy file).
     """
+    check_instant("starts_at", starts_at)
+    check_instant("ends_at", ends_at)
     if ends_at <= starts_at:
         raise InvalidInput("ends_at", "must be later than starts_at")
     if starts_at < now - PAST_TOLERANCE:

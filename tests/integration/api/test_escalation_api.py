@@ -112,3 +112,15 @@ def test_a_viewer_may_not_escalate(client: TestClient, context: Context) -> None
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 403
+
+
+def test_a_hand_over_alone_is_no_step_up_even_at_the_highest_level(
+    client: TestClient, context: Context
+) -> None:
+    add_person(context, "sam", AccessRole.RESPONDER)
+    incident_id = str(declare(client, severity=1)["id"])
+    assert escalate(client, incident_id, note="All hands", level=4)["level"] == 4
+    done = escalate(client, incident_id, note="Sam takes it from here", owner="sam")
+    assert done["level"] is None
+    assert done["incident"]["owner"] == "sam"  # type: ignore[index]
+    assert timeline_kinds(client, incident_id) == [("escalated", 4), ("escalated", None)]

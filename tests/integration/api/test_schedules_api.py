@@ -506,9 +506,14 @@ def test_the_schedule_feed_has_one_event_per_shift(admin: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/calendar")
     events = events_of(response.content)
+    # The feed covers whole UTC days: from midnight a week ago to midnight 60 days ahead.
+    midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     shifts = admin.get(
         f"{OPS}/shifts",
-        params={"from": iso(NOW - timedelta(days=7)), "until": iso(NOW + timedelta(days=60))},
+        params={
+            "from": iso(midnight - timedelta(days=7)),
+            "until": iso(midnight + timedelta(days=60)),
+        },
     ).json()["shifts"]
     assert len(events) == len(shifts)
     assert len(events) > 40
@@ -528,12 +533,13 @@ def test_the_schedule_feed_has_one_event_per_shift(admin: TestClient) -> None:
     }
     uids = [str(event["uid"]) for event in events]
     assert len(set(uids)) == len(uids)
-    assert events[0].decoded("dtstart") == NOW - timedelta(days=7)
-    assert events[-1].decoded("dtend") == NOW + timedelta(days=60)
+    assert events[0].decoded("dtstart") == midnight - timedelta(days=7)
+    assert events[-1].decoded("dtend") == midnight + timedelta(days=60)
 
 
-def test_the_feed_is_stable_between_fetches(admin: TestClient) -> None:
+def test_the_feed_is_stable_between_fetches(admin: TestClient, clock: FakeClock) -> None:
     first = events_of(admin.get(f"{OPS}/calendar.ics").content)
+    clock.advance(hours=3)  # later the same day: the same events, the same UIDs
     second = events_of(admin.get(f"{OPS}/calendar.ics").content)
     assert [str(e["uid"]) for e in first] == [str(e["uid"]) for e in second]
 
@@ -616,3 +622,40 @@ def test_an_override_that_overlaps_one_in_the_policy_file_is_409(admin: TestClie
     )
     assert_problem(response, 409, "policy file's override for alice")
     assert admin.get("/api/v1/schedules/db_oncall/overrides").json() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"{OPS}/shifts?from=9999-12-25T00:00:00Z", None),
+        ("GET", f"{OPS}/shifts?from=0001-01-01T00:00:00Z", None),
+        ("GET", f"{OPS}/oncall?at=9999-12-31T23:59:59Z", None),
+        ("DELETE", f"{OPS}/overrides/99999999999999999999", None),
+        (
+            "POST",
+            f"{OPS}/overrides",
+            {
+                "person": "bob",
+                "starts_at": "2026-12-01T00:00:00Z",
+                "ends_at": "2026-12-02T00:00:00Z",
+                "surprise": 1,
+            },
+        ),
+        (
+            "POST",
+            f"{OPS}/overrides",
+            {
+                "person": "bob",
+                "starts_at": "2026-12-01T00:00:00Z",
+                "ends_at": "9999-12-31T23:00:00Z",
+            },
+        ),
+    ],
+)
+def test_out_of_range_instants_ids_and_unknown_keys_are_422_not_500(
+    admin: TestClient, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    response = admin.request(method, path, json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert admin.get(f"{OPS}/overrides").json() == []

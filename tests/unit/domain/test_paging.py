@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fireline.adapters.policy_file import PolicyFileError, load_policy_text
+from fireline.adapters.policy_file import PolicyFileError, load_policy_text, parse_document
 from fireline.domain.clocks import status_spans
 from fireline.domain.lifecycle import Status
 from fireline.domain.planning import plan_timers
@@ -109,3 +109,40 @@ def test_bad_chains_and_backups_are_refused_with_their_line(old: str, new: str, 
     text = str(raised.value)
     assert words in text
     assert "<policy>:" in text
+
+
+def test_an_acknowledged_chain_does_not_cut_short_the_chains_after_it() -> None:
+    text = POLICY.replace(
+        "    - name: office_hours\n",
+        "    - name: second\n      severities: [1]\n      steps:\n"
+        "        - {notify: [channel:second], wait: 2m}\n"
+        "    - name: office_hours\n",
+    )
+    policy = load_policy_text(text).policy
+    planned = pages(plan_timers(course(1, ack=MIN), policy))
+    assert sorted(key for _, key, _ in planned) == ["page:second:1:1", "page:sev1:1:1"]
+
+
+def test_the_unresolved_level_overtakes_regular_levels_due_after_it() -> None:
+    from fireline.adapters.policy_file import load_preset
+
+    document = load_preset("handbook_000").document
+    entry = document["escalation"]["by_criticality"][2]  # business_operational: 8h up to 2
+    entry["when_unresolved"]["after"] = {"within": "12h", "calendar": "24x7"}
+    policy = parse_document(document, source="test").policy
+    planned = plan_timers(
+        Course(
+            severity=3,
+            criticality="business_operational",
+            declared_at=MONDAY_NOON,
+            acknowledged_at=None,
+            spans=tuple(status_spans(MONDAY_NOON, [])),
+        ),
+        policy,
+    )
+    levels = [
+        (t.level, (t.due_at - MONDAY_NOON).total_seconds() / 3600)
+        for t in planned
+        if t.kind is TimerKind.ESCALATION
+    ]
+    assert levels == [(1, 8.0), (3, 12.0)]

@@ -1,9 +1,10 @@
 """`TimerStoreMixin`: the timers table of one transaction (mixed into `SqlStore`).
 
-Claims take row locks with SKIP LOCKED on PostgreSQL, so any number of workers share the
-due rows without waiting on one another; on SQLite the write transaction already holds the
-database's write lock, so one claimer runs at a time. Either way, marking fired is a
-conditional update in the same transaction as the timeline entries it fires.
+Claims lock each due row and its incident's row with SKIP LOCKED on PostgreSQL, so any number
+of workers share the due rows without waiting on one another or on people changing those
+incidents; on SQLite the write transaction already holds the database's write lock, so one
+claimer runs at a time. Either way, marking fired is a conditional update in the same
+transaction as the timeline entries it fires.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
-from fireline.adapters.db.tables import timeline, timers
+from fireline.adapters.db.tables import incidents, timeline, timers
 from fireline.domain.escalation import MANUAL_KIND
 from fireline.domain.lifecycle import Status
 from fireline.domain.timers import Handover, Timer, TimerKind
@@ -100,7 +101,12 @@ class TimerStoreMixin:
     def claim_due_timers(self, now: datetime, limit: int) -> list[StoredTimer]:
         stmt = _DUE
         if self._dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
+            # The incident's row is locked too, and an incident someone is changing is skipped:
+            # a change locks the incident before it replaces the timers, so both sides take
+            # the incident first and neither waits for the other while holding a timer.
+            stmt = stmt.join(incidents, incidents.c.id == timers.c.incident_id).with_for_update(
+                skip_locked=True, of=[timers, incidents]
+            )
         rows = self._connection.execute(stmt, {"now": now, "limit": limit})
         return [_stored(row) for row in rows]
 

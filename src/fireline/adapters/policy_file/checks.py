@@ -60,6 +60,20 @@ def unique(section: Loc, key: str, values: Sequence[object], what: str) -> list[
     return issues
 
 
+def undefined_severities(loc: Loc, listed: Sequence[int], spec: PolicySpec) -> list[Issue]:
+    """An issue for each severity in `listed` (at `loc`) that the policy does not define."""
+    defined = sorted(_defined_severities(spec))
+    return [
+        Issue(
+            (*loc, index),
+            level,
+            f"severity {level} is not defined (allowed: {choices(defined)})",
+        )
+        for index, level in enumerate(listed)
+        if level not in defined
+    ]
+
+
 def _duplicates(spec: PolicySpec) -> list[Issue]:
     named = {
         "incident_types": [t.name for t in spec.incident_types],
@@ -251,20 +265,11 @@ def _severity_rule(spec: PolicySpec) -> list[Issue]:
 
 
 def _review_rules(spec: PolicySpec) -> list[Issue]:
-    levels = _defined_severities(spec)
     tiers = [tier.name for tier in spec.criticality_tiers]
     issues = []
     for position, rule in enumerate(spec.review_rules):
         here: Loc = ("review_rules", position)
-        issues += [
-            Issue(
-                (*here, "severities", index),
-                level,
-                f"severity {level} is not defined (allowed: {choices(sorted(levels))})",
-            )
-            for index, level in enumerate(rule.severities)
-            if level not in levels
-        ]
+        issues += undefined_severities((*here, "severities"), rule.severities, spec)
         issues += [
             Issue(
                 (*here, "criticalities", index),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fireline.adapters.policy_file.checks import Issue, choices, unique
+from fireline.adapters.policy_file.checks import Issue, choices, undefined_severities, unique
 from fireline.adapters.policy_file.lines import Loc
 from fireline.adapters.policy_file.schema import PolicySpec, TargetSpec
 from fireline.adapters.policy_file.targets import TargetError, resolve_target
@@ -100,37 +100,19 @@ def _tiers(spec: PolicySpec) -> list[Issue]:
 
 
 def _elapsed(spec: PolicySpec) -> list[Issue]:
-    severities = sorted(s.level for s in spec.severities)
     issues = []
     for position, notice in enumerate(spec.escalation.elapsed_notifications):
         here: Loc = ("escalation", "elapsed_notifications", position)
-        issues += [
-            Issue(
-                (*here, "severities", index),
-                level,
-                f"severity {level} is not defined (allowed: {choices(severities)})",
-            )
-            for index, level in enumerate(notice.severities)
-            if level not in severities
-        ]
+        issues += undefined_severities((*here, "severities"), notice.severities, spec)
         issues += _wait((*here, "after"), spec, notice.after)
     return issues
 
 
 def _chains(spec: PolicySpec) -> list[Issue]:
-    severities = sorted(s.level for s in spec.severities)
     issues = []
     for position, chain in enumerate(spec.escalation.paging_chains):
         here: Loc = ("escalation", "paging_chains", position)
-        issues += [
-            Issue(
-                (*here, "severities", index),
-                level,
-                f"severity {level} is not defined (allowed: {choices(severities)})",
-            )
-            for index, level in enumerate(chain.severities)
-            if level not in severities
-        ]
+        issues += undefined_severities((*here, "severities"), chain.severities, spec)
         for index, step in enumerate(chain.steps):
             issues += _wait((*here, "steps", index, "wait"), spec, step.wait)
     return issues

@@ -165,11 +165,11 @@ def _local_time(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is not None:
+    if moment is None or moment.tzinfo is not None or not 2000 <= moment.year <= 2200:
         raise PydanticCustomError(
             "local_time",
             f"invalid local time {value!r} (allowed: a date and time without an offset, such as "
-            "2026-01-05T09:00, read in the schedule's time zone)",
+            "2026-01-05T09:00, read in the schedule's time zone, in the years 2000 to 2200)",
         )
     return moment.isoformat(timespec="minutes")
 

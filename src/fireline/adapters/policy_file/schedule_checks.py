@@ -9,6 +9,10 @@ from fireline.adapters.policy_file.lines import Loc
 from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.domain.oncall import Override, overlapping
 
+SHORTEST_SHIFT = 3600
+"""Shorter shifts are a typo, and would make every lookup walk thousands of hand-offs."""
+LONGEST_SHIFT = 366 * 86_400
+
 
 def find_schedule_problems(spec: PolicySpec) -> list[Issue]:
     """Every problem of the on-call schedules; empty when they are consistent."""
@@ -36,13 +40,14 @@ def find_schedule_problems(spec: PolicySpec) -> list[Issue]:
                         "names, who take turns)",
                     )
                 )
-            if parse_duration(layer.shift).is_business:
+            duration = parse_duration(layer.shift)
+            if duration.is_business or not (SHORTEST_SHIFT <= duration.seconds() <= LONGEST_SHIFT):
                 issues.append(
                     Issue(
                         (*here, "layers", index, "shift"),
                         layer.shift,
                         f"a shift cannot be {layer.shift!r} (allowed: a clock duration such "
-                        "as 12h, 1d or 7d)",
+                        "as 12h, 1d or 7d, from 1h to 366d)",
                     )
                 )
         windows = []

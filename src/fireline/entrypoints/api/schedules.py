@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from fireline.adapters.ical import shifts_calendar
 from fireline.domain.oncall import Schedule, Shift, on_call_at
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
+from fireline.entrypoints.api.schemas import Strict
 from fireline.services import oncall
 from fireline.services.oncall_ports import StoredOverride
 
@@ -58,7 +59,7 @@ class OnCallOut(BaseModel):
     person: str | None
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(Strict):
     person: str = Field(max_length=64)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -121,7 +122,7 @@ def who_is_on_call(name: str, context: ContextDep, at: Instant = None) -> OnCall
     """Who is on call at `at` (default now), overrides included; null for a gap."""
     now = context.clock()
     schedule = oncall.get_schedule(context.database, context.policies.current, name, now)
-    moment = at or now
+    moment = oncall.check_instant("at", at or now)
     return OnCallOut(schedule=name, at=moment, person=on_call_at(schedule, moment))
 
 
@@ -135,7 +136,7 @@ def list_shifts(
     """Shifts from `from` (default now) until `until` (default 14 days later), gaps
     included as shifts with a null person; at most 366 days."""
     now = context.clock()
-    start = from_ or now
+    start = oncall.check_instant("from", from_ or now)
     found = oncall.get_shifts(
         context.database, context.policies.current, name, start, until or start + DEFAULT_SPAN, now
     )
@@ -173,19 +174,27 @@ def add_override(
 
 
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
-def remove_override(name: str, override_id: int, context: ContextDep) -> None:
+def remove_override(
+    name: str, override_id: Annotated[int, Path(ge=1, le=2**31 - 1)], context: ContextDep
+) -> None:
     oncall.remove_override(
         context.database, context.policies.current, name, override_id, context.clock()
     )
+
+
+def _feed_range(now: datetime) -> tuple[datetime, datetime]:
+    # Whole UTC days, so that the first shift (cut at the range's start) keeps its start,
+    # and so its UID, from one fetch to the next all day.
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - FEED_BEFORE, midnight + FEED_AHEAD
 
 
 @router.get("/schedules/{name}/calendar.ics", response_class=Response)
 def schedule_feed(name: str, context: ContextDep) -> Response:
     """The schedule's shifts from a week ago to 60 days ahead, as iCalendar."""
     now = context.clock()
-    found = oncall.get_shifts(
-        context.database, context.policies.current, name, now - FEED_BEFORE, now + FEED_AHEAD, now
-    )
+    start, end = _feed_range(now)
+    found = oncall.get_shifts(context.database, context.policies.current, name, start, end, now)
     body = shifts_calendar(f"On call: {name}", [(name, shift) for shift in found], now)
     return Response(body, media_type="text/calendar")
 
@@ -194,7 +203,8 @@ def schedule_feed(name: str, context: ContextDep) -> Response:
 def person_feed(name: str, context: ContextDep) -> Response:
     """Every shift the person has in any schedule, a week back to 60 days ahead."""
     now = context.clock()
+    start, end = _feed_range(now)
     found = oncall.shifts_of_person(
-        context.database, context.policies.current, name, now - FEED_BEFORE, now + FEED_AHEAD, now
+        context.database, context.policies.current, name, start, end, now
     )
     return Response(shifts_calendar(f"On call: {name}", found, now), media_type="text/calendar")

@@ -60,7 +60,7 @@ def simulate_command(
     try:
         criticality = _criticality(policy, criticality, service)
         scenario = Scenario(
-            severity=severity or _implied_severity(policy, criticality),
+            severity=severity if severity is not None else _implied_severity(policy, criticality),
             criticality=criticality,
             at=_instant(at),
             horizon=_duration("for", for_),
@@ -102,13 +102,19 @@ def _as_json(h: Happening) -> dict[str, object]:
 
 def _criticality(policy: Policy, criticality: str | None, service: str | None) -> str | None:
     """The tier asked for, or else the service's (the most critical of the two if both)."""
+    if criticality is not None and criticality not in policy.tier_names:
+        raise InvalidInput(
+            "criticality",
+            f"no criticality tier {criticality!r} "
+            f"(allowed: {', '.join(policy.tier_names) or 'none defined'})",
+        )
     if service is None:
         return criticality
     found = next((s for s in policy.services if s.name == service), None)
     if found is None:
         names = ", ".join(s.name for s in policy.services) or "none: the policy lists no services"
         raise InvalidInput("service", f"no service {service!r} in the policy (allowed: {names})")
-    if criticality is None or criticality not in policy.tier_names:
+    if criticality is None:
         return found.criticality
     return min((criticality, found.criticality), key=lambda name: policy.tier(name).level)
 
@@ -130,6 +136,8 @@ def _instant(text: str | None) -> datetime:
         raise InvalidInput("at", f"{text!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise InvalidInput("at", "needs an offset, such as 2026-11-27T15:00:00+01:00")
+    if not 2000 <= moment.year <= 2200:
+        raise InvalidInput("at", f"{text!r} is out of range (allowed: the years 2000 to 2200)")
     return moment
 
 

@@ -46,6 +46,12 @@ def run_worker(
             log.warning("database error, retrying in %s: %s", RETRY_AFTER, error)
             stop.wait(RETRY_AFTER.total_seconds())
             continue
+        except Exception:
+            # A bug must not stop the loop for good (under `serve` nobody would notice): the
+            # step rolled back, so its timers are still due; say so loudly and try again.
+            log.exception("worker step failed; retrying in %s", RETRY_AFTER)
+            stop.wait(RETRY_AFTER.total_seconds())
+            continue
         if fired == 0:
             stop.wait(min(wait, poll).total_seconds())
     log.info("worker stopped")
