@@ -143,14 +143,16 @@ def _reviews(course: Course, policy: Policy, timers: Sequence[Timer]) -> list[Ti
     resolved_at = course.resolved_at
     if resolved_at is None:
         return []
+    # The level reached by resolution: by a timer due before it, or by hand.
     reached = max(
         (
             t.level or 0
             for t in timers
             if t.kind is TimerKind.ESCALATION and t.due_at <= resolved_at
         ),
-        default=0,
+        default=course.escalated_to,
     )
+    reached = max(reached, course.escalated_to)
     reviews = []
     for rule in policy.review_rules:
         if rule.due_within is None:

@@ -146,3 +146,26 @@ def test_the_unresolved_level_overtakes_regular_levels_due_after_it() -> None:
         if t.kind is TimerKind.ESCALATION
     ]
     assert levels == [(1, 8.0), (3, 12.0)]
+
+
+def test_a_review_rule_on_the_level_reached_counts_a_manual_escalation() -> None:
+    from fireline.adapters.policy_file import load_preset
+
+    policy = load_preset("handbook_000").policy  # review when escalated to level 3
+    resolved = MONDAY_NOON + 5 * MIN
+    by_hand = Course(
+        severity=4,
+        criticality="administrative",
+        declared_at=MONDAY_NOON,
+        acknowledged_at=None,
+        spans=tuple(status_spans(MONDAY_NOON, [(resolved, Status.RESOLVED)])),
+        escalated_to=3,
+    )
+    assert [t.kind for t in plan_timers(by_hand, policy)] == []  # 000 sets no deadline
+    document = load_preset("handbook_000").document
+    document["review_rules"][1]["due_within"] = {"within": "2d", "calendar": "24x7"}
+    with_deadline = parse_document(document, source="test").policy
+    (review,) = plan_timers(by_hand, with_deadline)
+    assert (review.kind, review.due_at) == (TimerKind.REVIEW_DUE, resolved + timedelta(days=2))
+    not_escalated = Course(**{**by_hand.__dict__, "escalated_to": 0})
+    assert plan_timers(not_escalated, with_deadline) == []

@@ -280,7 +280,7 @@ class PolicySpec(_Model):
     closure_checklist: list[ChecklistItemSpec] = Field(default_factory=list)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     access: AccessSpec = Field(default_factory=AccessSpec)
-    at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.75
+    at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)] = 0.75
     contacts: list[ContactSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
