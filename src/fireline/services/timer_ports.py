@@ -23,9 +23,12 @@ class StoredTimer:
 
 
 class TimerStore(Protocol):
-    def replace_timers(self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime) -> None:
+    def replace_timers(
+        self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime, *, fresh: bool = False
+    ) -> None:
         """For each (incident ID, plan): drop its timers not yet fired and store the plan's,
-        except those whose key already fired (a fired key never fires again)."""
+        except those whose key already fired (a fired key never fires again). `fresh`: the
+        incidents were just declared and have no timers yet, so there is nothing to drop."""
         ...
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[StoredTimer]:

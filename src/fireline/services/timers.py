@@ -42,6 +42,7 @@ def plan_new_incidents(
             for incident in batch
         ],
         now,
+        fresh=True,
     )
 
 

@@ -65,16 +65,20 @@ class TimerStoreMixin:
     _insert: Callable[[Any], Any]
     """INSERT with ON CONFLICT for this dialect (from `CatalogStore`)."""
 
-    def replace_timers(self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime) -> None:
+    def replace_timers(
+        self, plans: Sequence[tuple[str, Sequence[Timer]]], now: datetime, *, fresh: bool = False
+    ) -> None:
         if not plans:
             return
-        ids = {"ids": [incident_id for incident_id, _ in plans]}
-        # A timer a fall-through brought forward stays that early, whatever the plan says.
-        early = {
-            (incident_id, key): due_at
-            for incident_id, key, due_at in self._connection.execute(_BROUGHT_FORWARD, ids)
-        }
-        self._connection.execute(_DROP_UNFIRED, ids)
+        early: dict[tuple[str, str], datetime] = {}
+        if not fresh:
+            ids = {"ids": [incident_id for incident_id, _ in plans]}
+            # A timer a fall-through brought forward stays that early, whatever the plan says.
+            early = {
+                (incident_id, key): due_at
+                for incident_id, key, due_at in self._connection.execute(_BROUGHT_FORWARD, ids)
+            }
+            self._connection.execute(_DROP_UNFIRED, ids)
         rows = [
             {
                 "incident_id": incident_id,
