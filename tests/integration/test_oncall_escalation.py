@@ -21,6 +21,7 @@ from fireline.domain.incident import Draft
 from fireline.domain.timeline import TimelineEvent
 from fireline.entrypoints.worker.loop import run_step
 from fireline.services import incidents, oncall
+from fireline.services import response as responding
 from fireline.settings import Settings
 from tests.integration.api.conftest import CHEAP_HASHER, FakeClock, add_person
 
@@ -300,7 +301,7 @@ def test_a_change_to_the_incident_right_after_a_fall_through_keeps_level_3_due_n
 ) -> None:
     incident_id = reach_level_2(context, clock)
     assert run_step(context) == 1  # level 2 falls through
-    incidents.acknowledge_incident(
+    responding.acknowledge_incident(
         context.database, context.policies, incident_id, visibility=ALEX, now=clock()
     )
     assert run_step(context) == 1

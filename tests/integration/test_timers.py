@@ -20,6 +20,7 @@ from fireline.domain.incident import Draft
 from fireline.domain.lifecycle import Status
 from fireline.entrypoints.worker.loop import run_step
 from fireline.services import incidents
+from fireline.services import response as responding
 from fireline.services.timers import fire_due_timers
 from fireline.settings import Settings
 from tests.integration.api.conftest import CHEAP_HASHER, FakeClock
@@ -105,13 +106,13 @@ def test_acknowledging_stops_the_response_clock_and_resolving_stops_everything(
 ) -> None:
     incident_id = declare(context)
     clock.advance(minutes=5)
-    incidents.acknowledge_incident(
+    responding.acknowledge_incident(
         context.database, context.policies, incident_id, visibility=ALEX, now=clock()
     )
     clock.advance(minutes=40)
     assert drain(context) == 1
     assert fired(context, incident_id) == [("notify", "notify:1800:contact:it_manager")]
-    incidents.change_status(
+    responding.change_status(
         context.database,
         context.policies,
         incident_id,
@@ -125,7 +126,7 @@ def test_acknowledging_stops_the_response_clock_and_resolving_stops_everything(
     assert drain(context) == 1
     assert fired(context, incident_id)[-1] == ("review_due", "review_due:post_incident_review")
     with pytest.raises(Conflict):
-        incidents.acknowledge_incident(
+        responding.acknowledge_incident(
             context.database, context.policies, incident_id, visibility=ALEX, now=clock()
         )
 
@@ -236,10 +237,10 @@ def test_people_changing_incidents_while_timers_fire_neither_deadlock_nor_double
     def respond() -> None:
         try:
             for incident_id in ids:
-                incidents.acknowledge_incident(
+                responding.acknowledge_incident(
                     context.database, context.policies, incident_id, visibility=ALEX, now=clock()
                 )
-                incidents.change_status(
+                responding.change_status(
                     context.database,
                     context.policies,
                     incident_id,

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fireline.adapters.policy_file import load_policy_text
-from fireline.domain.policy import ElapsedNotice, EscalationLevel, Target, TierEscalation
+from fireline.domain.escalation_rules import ElapsedNotice, EscalationLevel, TierEscalation
+from fireline.domain.policy import Target
 from fireline.entrypoints.cli.policy import policy_app
 from tests.policy_problems import line_of, only_problem, problems_of
 

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fireline.domain.escalation_rules import PagingChain, Window
 from fireline.domain.oncall import within
-from fireline.domain.policy import PagingChain, Policy, Window
+from fireline.domain.policy import Policy
 from fireline.domain.timers import Course, Timer, TimerKind, spelled
 
 

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from fireline.domain.calendars import add_working_time, calendar_of
 from fireline.domain.clocks import reached_at
+from fireline.domain.escalation_rules import TierEscalation
 from fireline.domain.lifecycle import ACTIVE, Status
 from fireline.domain.paging import plan_backups, plan_pages
-from fireline.domain.policy import ALWAYS_ON, Policy, Target, TierEscalation
+from fireline.domain.policy import ALWAYS_ON, Policy, Target
 from fireline.domain.timers import (
     NO_RESOLUTION_PATH,
     ORDER,

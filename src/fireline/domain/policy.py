@@ -11,21 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from fireline.domain.budgets import ALWAYS_ON as ALWAYS_ON
+from fireline.domain.budgets import Target as Target
+from fireline.domain.escalation_rules import Contact, EscalationRules
 from fireline.domain.oncall import Schedule
-
-ALWAYS_ON = "24x7"
-"""The built-in calendar in which every second counts (round the clock, every day)."""
 
 SEVERITY_LEVELS = (1, 2, 3, 4)
 SUPPORT_TIERS = (1, 2, 3, 4)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A time budget: `seconds` of time counted in the named business calendar."""
-
-    seconds: int
-    calendar: str = ALWAYS_ON
 
 
 @dataclass(frozen=True)
@@ -162,103 +154,6 @@ class AccessRules:
     security_team: str | None = None
 
 
-@dataclass(frozen=True)
-class Contact:
-    """Someone the policy tells or pages by name, such as the IT manager (handbook 004).
-
-    With a `backup` (handbook 004's backup contact), the backup is paged when the incident is
-    still unacknowledged `backup_after` a page to this contact."""
-
-    name: str
-    label: str
-    description: str = ""
-    primary: str | None = None
-    backup: str | None = None
-    backup_after: Target | None = None
-
-
-@dataclass(frozen=True)
-class Window:
-    """A weekly window: ISO weekdays and local hours [start, end), in the policy's zone."""
-
-    days: tuple[int, ...]
-    start: time
-    end: time
-
-
-@dataclass(frozen=True)
-class PagingStep:
-    """Page `targets` (or, with `round_robin`, one of them, the next each time round), then
-    wait `wait` for an acknowledgement before the next step."""
-
-    targets: tuple[str, ...]
-    wait: Target
-    round_robin: bool = False
-
-
-@dataclass(frozen=True)
-class PagingChain:
-    """PagerDuty-style paging for incidents of `severities` declared within `when` (None:
-    any time): the steps in order, the whole chain `repeat` times, until acknowledged."""
-
-    name: str
-    severities: tuple[int, ...]
-    steps: tuple[PagingStep, ...]
-    repeat: int = 1
-    when: tuple[Window, ...] = ()
-
-
-@dataclass(frozen=True)
-class EscalationLevel:
-    """What happens when an incident reaches `level`: the handbook's `action`, sent to
-    `targets` (see `fireline.domain.targets` for how a target is written)."""
-
-    level: int
-    action: str
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TierEscalation:
-    """Escalation by time for incidents of one criticality tier (handbook 000).
-
-    Every `every` without a resolution path the incident moves up one level, up to `up_to`.
-    With `unresolved_level`, an incident still unresolved after `unresolved_after` moves to
-    that level ("move to level 3 if not resolved in time").
-    """
-
-    criticality: str
-    every: Target
-    up_to: int
-    unresolved_after: Target | None = None
-    unresolved_level: int | None = None
-
-
-@dataclass(frozen=True)
-class ElapsedNotice:
-    """Tell `targets` when an incident of one of `severities` is still unresolved `after`
-    its declaration (handbook 004's escalation matrix)."""
-
-    after: Target
-    severities: tuple[int, ...]
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EscalationRules:
-    """Time-driven escalation: levels and their actions, per-tier timing, elapsed notices."""
-
-    levels: tuple[EscalationLevel, ...] = ()
-    tiers: tuple[TierEscalation, ...] = ()
-    elapsed: tuple[ElapsedNotice, ...] = ()
-    handover_contact: Target | None = None
-    """How soon a new owner must make contact after a hand-over (handbook 003: 2 hours)."""
-    chains: tuple[PagingChain, ...] = ()
-
-    def level(self, number: int) -> EscalationLevel | None:
-        return next((level for level in self.levels if level.level == number), None)
-
-
 AT_RISK_SHARE = 0.75
 """The default share of a target after which a running clock is at risk (a warning)."""
 
@@ -284,7 +179,7 @@ class Policy:
     review_rules: tuple[ReviewRule, ...] = ()
     access: AccessRules = AccessRules()
     contacts: tuple[Contact, ...] = ()
-    escalation: EscalationRules = EscalationRules()
+    escalation: EscalationRules = field(default_factory=EscalationRules)
     at_risk_share: float = AT_RISK_SHARE
     schedules: tuple[Schedule, ...] = ()
     _tiers_by_name: Mapping[str, CriticalityTier] = field(

@@ -13,6 +13,7 @@ from fireline.domain.lifecycle import Status
 from fireline.domain.people import Team, User
 from fireline.domain.policy import Service
 from fireline.services import catalog, incidents, people
+from fireline.services import response as responding
 from fireline.services.access_ports import PasswordHasher
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database
@@ -232,7 +233,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
         alex = Visibility("alex", sees_open=True, sees_restricted=True)
         for status in demo.path:
             step_at += timedelta(minutes=7)
-            incidents.change_status(
+            responding.change_status(
                 database,
                 policies,
                 declared.incident.id,
@@ -242,7 +243,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 note=None,
             )
         if demo.commander and "incident_commander" in policy.role_names:
-            incidents.assign_role(
+            responding.assign_role(
                 database,
                 policies,
                 declared.incident.id,
@@ -252,7 +253,7 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
                 now=step_at + timedelta(minutes=1),
             )
         if demo.comment:
-            incidents.comment_on_incident(
+            responding.comment_on_incident(
                 database,
                 policies,
                 declared.incident.id,

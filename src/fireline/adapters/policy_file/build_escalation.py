@@ -9,8 +9,7 @@ from fireline.adapters.policy_file.durations import parse_duration
 from fireline.adapters.policy_file.fields import WEEKDAYS
 from fireline.adapters.policy_file.schema import PolicySpec, RestrictionSpec, ScheduleSpec
 from fireline.adapters.policy_file.targets import resolve_target
-from fireline.domain.oncall import END_OF_DAY, Layer, Override, Restriction, Schedule
-from fireline.domain.policy import (
+from fireline.domain.escalation_rules import (
     Contact,
     ElapsedNotice,
     EscalationLevel,
@@ -20,6 +19,7 @@ from fireline.domain.policy import (
     TierEscalation,
     Window,
 )
+from fireline.domain.oncall import END_OF_DAY, Layer, Override, Restriction, Schedule
 
 
 def build_contacts(spec: PolicySpec) -> tuple[Contact, ...]:

@@ -19,6 +19,7 @@ from fireline.entrypoints.api.schemas import (
     TimelineOut,
 )
 from fireline.services import incidents
+from fireline.services import response as responding
 from fireline.services.ports import RecordedEvent, RoleAssignment
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -29,7 +30,7 @@ def change_status(
     incident_id: str, body: StatusChange, context: ContextDep, visibility: VisibilityDep
 ) -> IncidentOut:
     """Move along the lifecycle; an illegal move is 409 naming the allowed ones."""
-    updated = incidents.change_status(
+    updated = responding.change_status(
         context.database,
         context.policies,
         incident_id,
@@ -47,7 +48,7 @@ def acknowledge(incident_id: str, context: ContextDep, visibility: VisibilityDep
 
     409 once it is resolved or already acknowledged.
     """
-    updated = incidents.acknowledge_incident(
+    updated = responding.acknowledge_incident(
         context.database,
         context.policies,
         incident_id,
@@ -62,7 +63,7 @@ def comment(
     incident_id: str, body: CommentIn, context: ContextDep, visibility: VisibilityDep
 ) -> TimelineEventOut:
     """Add a comment to the timeline; 201 with the entry as stored."""
-    recorded = incidents.comment_on_incident(
+    recorded = responding.comment_on_incident(
         context.database,
         context.policies,
         incident_id,
@@ -119,7 +120,7 @@ def assign_role(
     incident_id: str, role: str, body: RoleIn, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:
     """Assign a role, or hand it over from its current holder (history keeps both)."""
-    holders, history = incidents.assign_role(
+    holders, history = responding.assign_role(
         context.database,
         context.policies,
         incident_id,
@@ -136,7 +137,7 @@ def release_role(
     incident_id: str, role: str, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:
     """Leave a role unheld (409 when nobody holds it); the history keeps the holder."""
-    holders, history = incidents.assign_role(
+    holders, history = responding.assign_role(
         context.database,
         context.policies,
         incident_id,
