@@ -267,3 +267,36 @@ def test_people_changing_incidents_while_timers_fire_neither_deadlock_nor_double
         assert set(keys) <= EIGHT_SEV1_KEYS, incident_id
     with context.database.transaction(write=False) as store:
         assert store.next_due_at() is None or store.next_due_at() > clock()  # type: ignore[operator]
+
+
+def test_open_incidents_from_before_timers_get_theirs_once(
+    context: Context, clock: FakeClock
+) -> None:
+    from sqlalchemy import delete, func, select
+
+    from fireline.adapters.db.tables import timers
+    from fireline.services.timers import plan_missing_timers
+
+    open_ids = [declare(context) for _ in range(3)]
+    resolved = declare(context)
+    responding.change_status(
+        context.database,
+        context.policies,
+        resolved,
+        Status.RESOLVED,
+        visibility=ALEX,
+        now=clock(),
+        note=None,
+    )
+    with context.database.engine.begin() as connection:  # as a database upgraded from 0003
+        connection.execute(delete(timers))
+    assert plan_missing_timers(context.database, context.policies, now=clock(), batch=2) == 3
+    with context.database.engine.connect() as connection:
+        planned = dict(
+            connection.execute(
+                select(timers.c.incident_id, func.count()).group_by(timers.c.incident_id)
+            ).all()
+        )
+    assert set(planned) == set(open_ids)
+    assert all(count == 8 for count in planned.values())
+    assert plan_missing_timers(context.database, context.policies, now=clock()) == 0

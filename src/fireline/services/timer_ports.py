@@ -45,6 +45,11 @@ class TimerStore(Protocol):
         when there is no such timer."""
         ...
 
+    def incidents_without_timers(self, after: str, limit: int) -> list[str]:
+        """IDs (greater than `after`, in order) of unresolved incidents with no timer at all:
+        those declared before the release that brought timers."""
+        ...
+
     def list_timers(self, incident_id: str) -> list[StoredTimer]:
         """Every timer of the incident, fired or not, in due order."""
         ...

@@ -97,3 +97,22 @@ def next_due_at(database: Database) -> datetime | None:
     """When the earliest unfired timer is due (None: nothing is planned)."""
     with database.transaction(write=False) as store:
         return store.next_due_at()
+
+
+def plan_missing_timers(
+    database: Database, policies: PolicyBook, *, now: datetime, batch: int = 200
+) -> int:
+    """Plan the timers of every unresolved incident that has none (declared before timers
+    existed); how many incidents were planned. Safe to run again: planned ones are skipped."""
+    planned, after = 0, ""
+    while True:
+        with database.transaction() as store:
+            ids = store.incidents_without_timers(after, batch)
+            for incident_id in ids:
+                incident = store.get_incident(incident_id, for_update=True)
+                if incident is not None:
+                    replan_timers(store, policies, incident, now)
+        if not ids:
+            return planned
+        planned += len(ids)
+        after = ids[-1]

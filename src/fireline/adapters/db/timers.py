@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from fireline.adapters.db.tables import incidents, timeline, timers
 from fireline.domain.escalation import MANUAL_KIND
-from fireline.domain.lifecycle import Status
+from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
 from fireline.domain.timers import Handover, Timer, TimerKind
 from fireline.services.timer_ports import StoredTimer
 
@@ -129,6 +129,18 @@ class TimerStoreMixin:
             .values(due_at=now, brought_forward=True)
         )
         return bool(self._connection.execute(stmt).rowcount)
+
+    def incidents_without_timers(self, after: str, limit: int) -> list[str]:
+        i = incidents.c
+        unresolved = [status.value for status in (*ACTIVE, *PAUSED)]
+        stmt = (
+            select(i.id)
+            .where(i.status.in_(unresolved), i.id > after)
+            .where(~select(timers.c.id).where(timers.c.incident_id == i.id).exists())
+            .order_by(i.id)
+            .limit(limit)
+        )
+        return [row[0] for row in self._connection.execute(stmt)]
 
     def list_timers(self, incident_id: str) -> list[StoredTimer]:
         stmt = (

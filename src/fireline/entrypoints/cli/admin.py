@@ -22,6 +22,7 @@ from fireline.services.demo import (
     seed_demo,
     seed_demo_people,
 )
+from fireline.services.timers import plan_missing_timers
 from fireline.settings import Settings, SettingsError, load_settings
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -43,6 +44,16 @@ def upgrade() -> None:
     settings = settings_or_exit()
     prepare_storage(settings)
     out.print(f"database is up to date: {_describe(settings.database_url)}", highlight=False)
+
+
+@db_app.command("plan-timers")
+def plan_timers_command() -> None:
+    """Plan the timers of open incidents declared before timers existed (run once after
+    upgrading to the release that brought them; safe to run again)."""
+    settings = settings_or_exit()
+    context = context_or_exit(settings)
+    count = plan_missing_timers(context.database, context.policies, now=context.clock())
+    out.print(f"planned the timers of {count} open incident(s)", highlight=False)
 
 
 def serve(
