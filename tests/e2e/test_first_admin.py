@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -97,3 +99,42 @@ def test_bad_user_input_on_the_server_is_a_clear_refusal(server: Server) -> None
     nobody = server.local("token", "create", "--user", "ghost")
     assert nobody.returncode == 1
     assert "no user 'ghost'" in nobody.stderr
+
+
+def test_the_first_admin_can_be_made_before_any_server_ran(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    env["FIRELINE_DATA_DIR"] = str(tmp_path / "new")
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fireline",
+            "user",
+            "create",
+            "root",
+            "--email",
+            "root@example.test",
+            "--role",
+            "admin",
+            "--no-password",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created root (admin)" in made.stdout
+    env["FIRELINE_DATA_DIR"] = str(tmp_path / "other")
+    worker = subprocess.run(
+        [sys.executable, "-m", "fireline", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert worker.returncode == 2
+    assert "run `fireline db upgrade`" in worker.stderr
+    assert "Traceback" not in worker.stderr

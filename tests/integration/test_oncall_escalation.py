@@ -306,3 +306,23 @@ def test_a_change_to_the_incident_right_after_a_fall_through_keeps_level_3_due_n
     )
     assert run_step(context) == 1
     assert [level_of(e) for e in escalations(context, incident_id)] == [1, 2, 3]
+
+
+def test_a_manual_escalation_names_who_is_on_call(context: Context, clock: FakeClock) -> None:
+    from fireline.domain.escalation import EscalationRequest
+    from fireline.services import escalation
+
+    incident_id = reach_level_2(context, clock)
+    clock.advance(minutes=1)
+    escalation.escalate_incident(
+        context.database,
+        context.policies,
+        incident_id,
+        EscalationRequest(note="paging by hand", level=2),
+        visibility=ALEX,
+        now=clock(),
+    )
+    events = incidents.get_timeline(context.database, incident_id, ALEX)
+    manual = next(e.event for e in events if e.event.kind == "escalated")
+    assert set(after(manual)["on_call"]) == {"schedule:ops_oncall"}  # type: ignore[arg-type]
+    assert "schedule:ops_oncall:" in manual.summary

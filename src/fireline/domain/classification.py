@@ -101,4 +101,5 @@ def require_support_tier(policy: Policy, tier: int | None) -> None:
     """Raise InvalidInput unless `tier` is None or a support tier the policy defines."""
     levels = [t.level for t in policy.support_tiers]
     if tier is not None and tier not in levels:
-        raise InvalidInput("support_tier", f"must be one of {', '.join(map(str, levels))}")
+        allowed = ", ".join(map(str, levels)) or "none: the policy defines no support tiers"
+        raise InvalidInput("support_tier", f"must be one of {allowed}")

@@ -16,10 +16,12 @@ from datetime import datetime
 
 from fireline.domain import editing
 from fireline.domain.errors import Conflict, InvalidInput
+from fireline.domain.firing import describe_on_call, on_call_of
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
+from fireline.domain.oncall import Schedule
 from fireline.domain.policy import Policy
-from fireline.domain.timeline import TimelineEvent
+from fireline.domain.timeline import JsonValue, TimelineEvent
 
 MANUAL_KIND = "escalated"
 """The timeline kind of an escalation by a person (a timer's is ``escalation``)."""
@@ -44,12 +46,14 @@ def escalate_incident(
     reached: int,
     policy: Policy,
     service_tiers: Mapping[str, str],
+    schedules: Mapping[str, Schedule],
     actor: str,
     now: datetime,
 ) -> tuple[Incident, list[TimelineEvent], int | None]:
     """The escalated incident, its timeline events and the level it is now at (None when
     only the support tier or owner changed). `service_tiers` maps the incident's services to
-    their criticality tiers, as for any edit.
+    their criticality tiers, as for any edit; `schedules` say who the level's `schedule:`
+    targets reach now.
 
     InvalidInput for an empty note or a level or tier the policy does not have; Conflict for
     a resolved or closed incident, or one already at the highest level.
@@ -64,9 +68,12 @@ def escalate_incident(
     level = _level(request, reached, policy)
     changes: dict[str, object] = {}
     if request.support_tier is not None:
-        if request.support_tier == incident.support_tier:
+        current = incident.support_tier or 0
+        if request.support_tier <= current:
             raise InvalidInput(
-                "support_tier", f"the incident is already at tier {request.support_tier}"
+                "support_tier",
+                f"the incident is already at tier {current}; escalation goes up (allowed: a "
+                f"higher tier; change support_tier to move it down)",
             )
         changes["support_tier"] = request.support_tier
     if request.owner is not None and request.owner != incident.owner:
@@ -88,17 +95,20 @@ def escalate_incident(
         parts.append(_tier_name(policy, request.support_tier))
     if "owner" in changes:
         parts.append(f"owner {request.owner}")
+    targets: list[JsonValue] = list(action.targets) if action else []
+    on_call = on_call_of(action.targets if action else (), schedules, now)
     escalated = TimelineEvent(
         kind=MANUAL_KIND,
         at=now,
         actor=actor,
-        summary=f"Escalated to {', '.join(parts)}",
+        summary=f"Escalated to {', '.join(parts)}{describe_on_call(on_call)}",
         after={
+            "on_call": dict(on_call),
             "level": level,
             "support_tier": request.support_tier,
             "owner": updated.owner,
             "handed_over_to": request.owner if "owner" in changes else None,
-            "targets": list(action.targets) if action else [],
+            "targets": targets,
         },
         note=note,
     )

@@ -5,7 +5,7 @@ Pure: the caller passes the timer, the schedules in force and `now`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from fireline.domain.oncall import Schedule, on_call_at
@@ -22,13 +22,27 @@ def on_call_for(
 ) -> dict[str, str | None]:
     """Who each of the timer's `schedule:` targets reaches at `at` (None: a gap, or a
     schedule the policy no longer has)."""
+    return on_call_of(timer.targets, schedules, at)
+
+
+def on_call_of(
+    targets: Sequence[str], schedules: Mapping[str, Schedule], at: datetime
+) -> dict[str, str | None]:
+    """Who each `schedule:` target among `targets` reaches at `at` (None: nobody)."""
     reached: dict[str, str | None] = {}
-    for target in timer.targets:
+    for target in targets:
         kind, _, name = target.partition(":")
         if kind == "schedule":
             schedule = schedules.get(name)
             reached[target] = on_call_at(schedule, at) if schedule else None
     return reached
+
+
+def describe_on_call(on_call: Mapping[str, str | None]) -> str:
+    """ "; schedule:x: alex" for each schedule target, saying so where nobody is on call."""
+    return "".join(
+        f"; {target}: " + (person or "nobody on call (a gap)") for target, person in on_call.items()
+    )
 
 
 def falls_through(timer: Timer, on_call: Mapping[str, str | None]) -> bool:
@@ -55,8 +69,7 @@ def fired_event(
     on_call = on_call or {}
     late = now - max(timer.due_at, planned_at)
     summary = timer.note
-    for target, person in on_call.items():
-        summary += f"; {target}: " + (person or "nobody on call (a gap)")
+    summary += describe_on_call(on_call)
     if falls_through(timer, on_call):
         summary += "; falls through to the next level, if there is one"
     late_by = None

@@ -11,6 +11,7 @@ from fireline.domain.escalation import EscalationRequest
 from fireline.domain.incident import Incident
 from fireline.domain.timers import TimerKind
 from fireline.services.incidents import load_visible
+from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
 from fireline.services.timers import replan_timers
@@ -52,6 +53,8 @@ def escalate_incident(
             reached=reached_level(store, incident_id),
             policy=policies.get(incident.policy_version),
             service_tiers=store.service_tiers(list(incident.services)),
+            # Who is on call follows today's rota, as for the worker's timers.
+            schedules=live_schedules(store, policies.current, now),
             actor=visibility.user,
             now=now,
         )

@@ -147,7 +147,11 @@ def remove_override(
 def shifts_of_person(
     database: Database, policy: Policy, person: str, start: datetime, end: datetime, now: datetime
 ) -> list[tuple[str, Shift]]:
-    """Every shift `person` has in [start, end), in any schedule, with the schedule's name."""
+    """Every shift `person` has in [start, end), in any schedule, with the schedule's name;
+    NotFound when there is no such user."""
+    with database.transaction(write=False) as store:
+        if store.get_user(person) is None:
+            raise NotFound(f"no user {person[:80]!r}")
     found = [
         (schedule.name, shift)
         for schedule in get_schedules(database, policy, now)

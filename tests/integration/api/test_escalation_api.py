@@ -101,6 +101,11 @@ def test_escalating_to_a_support_tier_with_a_new_owner_changes_both(
     events = client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]
     changed = {e["field"] for e in events if e["kind"] == "field_changed"}
     assert {"support_tier", "owner"} <= changed
+    down = client.post(
+        f"/api/v1/incidents/{incident_id}/escalate", json={"note": "back", "support_tier": 2}
+    )
+    assert down.status_code == 422
+    assert "escalation goes up" in down.text
 
 
 def test_a_viewer_may_not_escalate(client: TestClient, context: Context) -> None:

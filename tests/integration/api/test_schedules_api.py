@@ -659,3 +659,7 @@ def test_out_of_range_instants_ids_and_unknown_keys_are_422_not_500(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert admin.get(f"{OPS}/overrides").json() == []
+
+
+def test_the_feed_of_an_unknown_user_is_404(admin: TestClient) -> None:
+    assert_problem(admin.get("/api/v1/users/ghost/oncall.ics"), 404, "ghost")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from fireline import __version__
 from fireline.adapters.policy_file import PolicyFileError
@@ -51,6 +52,7 @@ def plan_timers_command() -> None:
     """Plan the timers of open incidents declared before timers existed (run once after
     upgrading to the release that brought them; safe to run again)."""
     settings = settings_or_exit()
+    prepare_storage(settings)
     context = context_or_exit(settings)
     count = plan_missing_timers(context.database, context.policies, now=context.clock())
     out.print(f"planned the timers of {count} open incident(s)", highlight=False)
@@ -157,6 +159,17 @@ def context_or_exit(settings: Settings) -> Context:
     except PolicyFileError as error:
         err.print(f"[red]error:[/red] the policy {settings.policy!r} is invalid:", highlight=False)
         err.print(str(error), highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except DBAPIError as error:
+        # Most often a database nobody has migrated yet (no tables), or one not reachable.
+        err.print("[red]error:[/red] ", end="")
+        err.print(
+            f"cannot use the database ({_describe(settings.database_url)}): "
+            f"{str(error.orig).splitlines()[0]}\nrun `fireline db upgrade` to create or "
+            "migrate it, and check FIRELINE_DATABASE_URL",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(2) from None
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from fireline.bootstrap import Context
+from fireline.bootstrap import Context, prepare_storage
 from fireline.domain.access import AccessRole, Caller, Scope
 from fireline.domain.errors import FirelineError
 from fireline.domain.people import User
@@ -32,7 +32,12 @@ out = Console(soft_wrap=True)
 
 
 def _local() -> Context:
-    return context_or_exit(settings_or_exit())
+    # The first admin is made before any server ran: create and migrate the database, as
+    # `serve` would (unless FIRELINE_MIGRATE_ON_START=false).
+    settings = settings_or_exit()
+    if settings.migrate_on_start:
+        prepare_storage(settings)
+    return context_or_exit(settings)
 
 
 @user_app.command("create")
