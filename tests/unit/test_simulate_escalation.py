@@ -199,3 +199,41 @@ def test_odd_simulate_options_are_usage_errors(args: list[str], words: str) -> N
     result = runner.invoke(app, ["policy", "simulate", "--preset", "handbook_000", *args])
     assert result.exit_code == 2, result.output
     assert words in result.output
+
+
+def test_the_table_says_what_was_simulated_and_spells_durations() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "policy",
+            "simulate",
+            "--preset",
+            "handbook_000",
+            "--criticality",
+            "administrative",
+            "--at",
+            AT,
+        ],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "policy handbook_000: Sev-4, administrative" in result.output
+    assert "2d 6h" in result.output  # the resolution warning, 75 % of 3 days
+    assert "2026-11-28 10:00" in result.output
+    quiet = runner.invoke(
+        app,
+        [
+            "policy",
+            "simulate",
+            "--preset",
+            "handbook_004",
+            "--at",
+            AT,
+            "--resolve-at",
+            "5m",
+            "--for",
+            "1h",
+        ],
+    )
+    assert quiet.exit_code == 0
+    assert "nothing fires within 1h" in quiet.output

@@ -43,6 +43,9 @@ def _chain_pages(chain: PagingChain, course: Course) -> list[Timer]:
             targets = step.targets
             if step.round_robin:
                 targets = (targets[round_number % len(targets)],)
+            last = round_number == chain.repeat - 1 and position == len(chain.steps) - 1
+            wait = spelled(timedelta(seconds=step.wait.seconds))
+            after = "the chain's last page" if last else f"next step after {wait}"
             pages.append(
                 Timer(
                     f"page:{chain.name}:{round_number + 1}:{position + 1}",
@@ -50,8 +53,7 @@ def _chain_pages(chain: PagingChain, course: Course) -> list[Timer]:
                     due,
                     targets=targets,
                     note=f"Page {', '.join(targets)} ({chain.name}, round "
-                    f"{round_number + 1} of {chain.repeat}, step {position + 1}); "
-                    f"next step after {spelled(timedelta(seconds=step.wait.seconds))} "
+                    f"{round_number + 1} of {chain.repeat}, step {position + 1}); {after} "
                     "without acknowledgement",
                 )
             )

@@ -41,7 +41,7 @@ def simulate_command(
     at: Annotated[
         str | None, typer.Option(help="declared at, ISO 8601 with an offset (default: now)")
     ] = None,
-    for_: Annotated[str, typer.Option("--for", help="how far ahead to look")] = "7d",
+    for_: Annotated[str, typer.Option("--for", help="how far ahead to look")] = "14d",
     ack_at: Offset = None,
     identified_at: Offset = None,
     pause_at: Offset = None,
@@ -50,7 +50,7 @@ def simulate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """Print everything that would fire for such an incident, in order, with its time:
-    SLA warnings and breaches, escalations, notifications and review deadlines."""
+    SLA warnings and breaches, escalations, notifications, pages and review deadlines."""
     if file is not None and preset is not None:
         raise _fail(["give either FILE or --preset, not both"])
     try:
@@ -76,15 +76,21 @@ def simulate_command(
     if as_json:
         typer.echo(json.dumps([_as_json(h) for h in happenings], indent=2))
         return
-    table = Table("after", "at", "kind", "targets", "note", title=f"policy {policy.name}")
+    title = f"policy {policy.name}: Sev-{scenario.severity}"
+    if scenario.criticality:
+        title += f", {scenario.criticality}"
+    table = Table("after", "at (UTC)", "kind", "targets", "note", title=title)
     for h in happenings:
         table.add_row(
-            str(timedelta(seconds=h.after)),
-            h.at.isoformat(),
+            _elapsed(h.after),
+            h.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             h.kind,
-            ", ".join(h.targets),
+            "\n".join(h.targets),
             h.note,
         )
+    if not happenings:
+        typer.echo(f"nothing fires within {for_}")
+        return
     Console().print(table)
 
 
@@ -125,6 +131,16 @@ def _implied_severity(policy: Policy, criticality: str | None) -> int:
         if implied is not None:
             return implied
     return 1
+
+
+def _elapsed(seconds: int) -> str:
+    """Whole seconds as 2d 3h 15m (seconds only when there are some)."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s"))]
+    shown = [part for part in parts if not part.startswith("0")]
+    return " ".join(shown) or "0m"
 
 
 def _instant(text: str | None) -> datetime:

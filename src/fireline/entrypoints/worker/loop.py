@@ -38,7 +38,13 @@ def run_worker(
 ) -> None:
     """Fire timers until `stop` is set: steps back to back while there is work; otherwise a
     pause until the next timer is due, of at most `poll`."""
-    log.info("worker started (batch %d, poll %s)", batch, poll)
+    log.info(
+        "worker started: policy %s v%d, batch %d, poll %.2f s",
+        context.policies.current.name,
+        context.policies.current_version,
+        batch,
+        poll.total_seconds(),
+    )
     while not stop.is_set():
         try:
             fired, wait = _step(context, batch)
@@ -52,7 +58,9 @@ def run_worker(
             log.exception("worker step failed; retrying in %s", RETRY_AFTER)
             stop.wait(RETRY_AFTER.total_seconds())
             continue
-        if fired == 0:
+        if fired:
+            log.debug("fired %d timer(s)", fired)
+        else:
             stop.wait(min(wait, poll).total_seconds())
     log.info("worker stopped")
 
