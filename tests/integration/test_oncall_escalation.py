@@ -326,3 +326,35 @@ def test_a_manual_escalation_names_who_is_on_call(context: Context, clock: FakeC
     manual = next(e.event for e in events if e.event.kind == "escalated")
     assert set(after(manual)["on_call"]) == {"schedule:ops_oncall"}  # type: ignore[arg-type]
     assert "schedule:ops_oncall:" in manual.summary
+
+
+def test_a_fall_through_brings_the_next_levels_backup_page_forward_too(
+    database_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "policy.yaml"
+    text = policy_text(GAPS["starts_later"]["starts"], "").replace(
+        "{name: it_manager, label: IT Manager}",
+        "{name: it_manager, label: IT Manager, backup: bo, backup_after: 15m}",
+    )
+    path.write_text(text, encoding="utf-8")
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        policy=str(path),
+        secret_key=None,
+        log_level="info",
+        migrate_on_start=False,
+    )
+    context = build_context(settings, clock=clock, hasher=CHEAP_HASHER)
+    try:
+        incident_id = reach_level_2(context, clock)
+        assert run_step(context) == 1  # level 2 reaches nobody and falls through
+        planned = {
+            stored.timer.key: stored.timer.due_at
+            for stored in incidents.list_timers(context.database, incident_id, ALEX)
+        }
+        assert planned["escalation:3"] == LEVEL_2_DUE
+        # Still 15 minutes after level 3, not after level 3's original time.
+        assert planned["backup:escalation:3:it_manager"] == LEVEL_2_DUE + timedelta(minutes=15)
+    finally:
+        context.database.dispose()

@@ -41,8 +41,8 @@ class TimerStore(Protocol):
         ...
 
     def bring_timer_forward(self, incident_id: str, key: str, now: datetime) -> bool:
-        """Make the incident's unfired timer `key` due at `now` if it is due later; False
-        when there is no such timer."""
+        """Make the incident's unfired timer `key` due at `now` if it is due later, and its
+        backup pages as much earlier; False when there is no such timer to move."""
         ...
 
     def incidents_without_timers(self, after: str, limit: int) -> list[str]:

@@ -122,13 +122,25 @@ class TimerStoreMixin:
 
     def bring_timer_forward(self, incident_id: str, key: str, now: datetime) -> bool:
         t = timers.c
-        stmt = (
-            update(timers)
-            .where(t.incident_id == incident_id, t.key == key, t.fired_at.is_(None))
-            .where(t.due_at > now)
-            .values(due_at=now, brought_forward=True)
+        # The timer and those that follow from it (its backup pages, keyed "backup:KEY:…")
+        # move by the same amount, so that a backup still waits its `backup_after`.
+        stmt = select(t.id, t.key, t.due_at).where(
+            t.incident_id == incident_id,
+            t.fired_at.is_(None),
+            (t.key == key) | t.key.startswith(f"backup:{key}:", autoescape=True),
         )
-        return bool(self._connection.execute(stmt).rowcount)
+        rows = self._connection.execute(stmt).all()
+        main = next((row for row in rows if row.key == key), None)
+        if main is None or main.due_at <= now:
+            return False
+        earlier = main.due_at - now
+        self._connection.execute(
+            update(timers)
+            .where(t.id == bindparam("timer_id"))
+            .values(due_at=bindparam("new_due"), brought_forward=True),
+            [{"timer_id": row.id, "new_due": row.due_at - earlier} for row in rows],
+        )
+        return True
 
     def incidents_without_timers(self, after: str, limit: int) -> list[str]:
         i = incidents.c
