@@ -14,6 +14,7 @@ from datetime import date, time
 from fireline.domain.budgets import ALWAYS_ON as ALWAYS_ON
 from fireline.domain.budgets import Target as Target
 from fireline.domain.escalation_rules import Contact, EscalationRules
+from fireline.domain.messages import ChannelConfig
 from fireline.domain.oncall import Schedule
 
 SEVERITY_LEVELS = (1, 2, 3, 4)
@@ -182,6 +183,7 @@ class Policy:
     escalation: EscalationRules = field(default_factory=EscalationRules)
     at_risk_share: float = AT_RISK_SHARE
     schedules: tuple[Schedule, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
     _tiers_by_name: Mapping[str, CriticalityTier] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -210,6 +212,9 @@ class Policy:
 
     def contact(self, name: str) -> Contact | None:
         return next((c for c in self.contacts if c.name == name), None)
+
+    def channel(self, name: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.name == name), None)
 
     def schedule(self, name: str) -> Schedule | None:
         return next((s for s in self.schedules if s.name == name), None)

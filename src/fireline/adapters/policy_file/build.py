@@ -26,6 +26,7 @@ from fireline.adapters.policy_file.schema import (
 from fireline.adapters.policy_file.targets import (
     resolve_target,
 )
+from fireline.domain.messages import ChannelConfig
 from fireline.domain.policy import (
     AccessRules,
     BusinessCalendar,
@@ -119,6 +120,10 @@ def build_policy(spec: PolicySpec) -> Policy:
         escalation=build_escalation(spec),
         at_risk_share=spec.at_risk_share,
         schedules=tuple(build_schedule(spec, schedule) for schedule in spec.schedules),
+        channels=tuple(
+            ChannelConfig(c.name, c.kind, c.model_dump(exclude={"name", "kind"}))
+            for c in spec.channels
+        ),
     )
 
 

@@ -84,6 +84,7 @@ def _duplicates(spec: PolicySpec) -> list[Issue]:
         "roles": [r.name for r in spec.roles],
         "closure_checklist": [i.name for i in spec.closure_checklist],
         "review_rules": [r.name for r in spec.review_rules],
+        "channels": [c.name for c in spec.channels],
     }
     issues = [
         issue

@@ -29,6 +29,7 @@ _OWN_TYPES = {
     "holiday_country",
     "target",
     "local_time",
+    "channel",
 }
 _EXPECTED = {
     "string_type": "text",

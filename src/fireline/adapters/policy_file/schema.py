@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from fireline.adapters.policy_file.channel_schema import ChannelSpec
 from fireline.adapters.policy_file.fields import (
     SEVERITY_SOURCES,
     CalendarName,
@@ -284,3 +285,4 @@ class PolicySpec(_Model):
     contacts: list[ContactSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
+    channels: list[ChannelSpec] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from fireline.entrypoints.cli.admin import db_app, serve
+from fireline.entrypoints.cli.channel import channel_app
 from fireline.entrypoints.cli.incident import incident_app
 from fireline.entrypoints.cli.people import token_app, user_app
 from fireline.entrypoints.cli.policy import policy_app
@@ -30,6 +31,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(incident_app, name="incident")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(channel_app, name="channel")
 
 
 def run() -> None:

@@ -1,0 +1,28 @@
+"""Notification channels: one module per kind, one class with one `send()` each.
+
+`channel_for(config)` is the registry: it maps a kind to its class and imports the module
+only when a channel of that kind is used. Adding a channel takes a module, a line here, a
+typed config in the policy file schema and a test file.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from fireline.adapters.notifications.base import Channel, DeliveryFailed
+from fireline.domain.messages import ChannelConfig
+
+KINDS = {
+    "email": "fireline.adapters.notifications.email:EmailChannel",
+    "webhook": "fireline.adapters.notifications.webhook:WebhookChannel",
+}
+
+
+def channel_for(config: ChannelConfig) -> Channel:
+    """The channel object for `config`; KeyError for a kind no module implements."""
+    module_name, class_name = KINDS[config.kind].split(":")
+    channel: Channel = getattr(import_module(module_name), class_name)(config)
+    return channel
+
+
+__all__ = ["KINDS", "Channel", "DeliveryFailed", "channel_for"]

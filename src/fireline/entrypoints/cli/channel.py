@@ -1,0 +1,49 @@
+"""`fireline channel test NAME --to ADDRESS`: send one test message through a channel."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fireline.adapters.notifications import DeliveryFailed, channel_for
+from fireline.adapters.policy_file import PolicyFileError
+from fireline.domain.messages import Message
+from fireline.entrypoints.cli.policy import _choose, _fail, _problems
+
+channel_app = typer.Typer(help="Notification channels of the policy.", no_args_is_help=True)
+
+
+@channel_app.command("test")
+def send_test_message(
+    name: Annotated[str, typer.Argument(help="the channel's name in the policy")],
+    to: Annotated[str, typer.Option(help="an address the channel understands")],
+    file: Annotated[Path | None, typer.Option("--policy", help="a policy file")] = None,
+) -> None:
+    """Send a test message through channel NAME of the policy (FIRELINE_POLICY, or --policy).
+
+    Exit 0 when the channel accepted it, 1 when delivery failed (saying whether a retry could
+    help), 2 for an unknown channel or an invalid policy.
+    """
+    try:
+        policy = _choose(file, None).policy
+    except PolicyFileError as error:
+        raise _problems(error) from None
+    config = policy.channel(name)
+    if config is None:
+        names = ", ".join(c.name for c in policy.channels) or "none: the policy defines no channels"
+        raise _fail([f"no channel {name!r} (allowed: {names})"])
+    message = Message(
+        key=f"test-{uuid.uuid4()}",
+        subject=f"Fireline test message ({name})",
+        text=f"This is a test of the {config.kind} channel {name!r}. No action is needed.",
+    )
+    try:
+        receipt = channel_for(config).send(message, to)
+    except DeliveryFailed as failed:
+        kind = "permanent" if failed.permanent else "transient, a retry may succeed"
+        typer.echo(f"{name}: delivery failed ({kind}): {failed.reason}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{name}: sent to {to} ({receipt})")
