@@ -14,7 +14,7 @@ from fireline.services.incidents import load_visible
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
-from fireline.services.timers import replan_timers
+from fireline.services.timers import record_change
 
 
 def reached_level(store: Store, incident_id: str) -> int:
@@ -58,7 +58,5 @@ def escalate_incident(
             actor=visibility.user,
             now=now,
         )
-        store.save_incident(updated)
-        store.append_events(incident_id, events)
-        replan_timers(store, policies, updated, now)
+        record_change(store, policies, updated, events, now)
         return updated, level

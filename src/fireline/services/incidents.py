@@ -32,7 +32,7 @@ from fireline.services.ports import (
     Store,
 )
 from fireline.services.timer_ports import StoredTimer
-from fireline.services.timers import plan_new_incidents, replan_timers
+from fireline.services.timers import plan_new_incidents, record_change
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
@@ -283,9 +283,7 @@ def update_incident(
             now=now,
         )
         if events:
-            store.save_incident(updated)
-            store.append_events(incident_id, events)
-            replan_timers(store, policies, updated, now)
+            record_change(store, policies, updated, events, now)
         return updated
 
 

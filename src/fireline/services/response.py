@@ -16,7 +16,7 @@ from fireline.domain.lifecycle import Status
 from fireline.services.incidents import load_visible
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, RecordedEvent, RoleAssignment
-from fireline.services.timers import replan_timers
+from fireline.services.timers import record_change, replan_timers
 
 
 def change_status(
@@ -34,9 +34,7 @@ def change_status(
         incident = load_visible(store, incident_id, visibility, for_update=True)
         actor = visibility.user
         updated, events = response.change_status(incident, target, actor=actor, now=now, note=note)
-        store.save_incident(updated)
-        store.append_events(incident_id, events)
-        replan_timers(store, policies, updated, now)
+        record_change(store, policies, updated, events, now)
         return updated
 
 
@@ -53,9 +51,7 @@ def acknowledge_incident(
         incident = load_visible(store, incident_id, visibility, for_update=True)
         actor = visibility.user
         updated, events = response.acknowledge_incident(incident, actor=actor, now=now)
-        store.save_incident(updated)
-        store.append_events(incident_id, events)
-        replan_timers(store, policies, updated, now)
+        record_change(store, policies, updated, events, now)
         return updated
 
 

@@ -16,6 +16,7 @@ from fireline.domain.firing import falls_through, fired_event, on_call_for
 from fireline.domain.incident import Incident
 from fireline.domain.planning import plan_timers
 from fireline.domain.policy import Policy
+from fireline.domain.timeline import TimelineEvent
 from fireline.domain.timers import course_of
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
@@ -44,6 +45,20 @@ def plan_new_incidents(
         now,
         fresh=True,
     )
+
+
+def record_change(
+    store: Store,
+    policies: PolicyBook,
+    incident: Incident,
+    events: Sequence[TimelineEvent],
+    now: datetime,
+) -> None:
+    """Write a changed incident and its timeline events, and plan its timers again: the one
+    way the use cases store a change, so that none of them leaves its timers stale."""
+    store.save_incident(incident)
+    store.append_events(incident.id, events)
+    replan_timers(store, policies, incident, now)
 
 
 def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: datetime) -> None:
