@@ -4,9 +4,9 @@ and the contacts they reach (handbooks 000, 003 and 004, and PagerDuty-style pag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
 
 from fireline.domain.budgets import Target
+from fireline.domain.oncall import Restriction
 
 
 @dataclass(frozen=True)
@@ -22,15 +22,6 @@ class Contact:
     primary: str | None = None
     backup: str | None = None
     backup_after: Target | None = None
-
-
-@dataclass(frozen=True)
-class Window:
-    """A weekly window: ISO weekdays and local hours [start, end), in the policy's zone."""
-
-    days: tuple[int, ...]
-    start: time
-    end: time
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,8 @@ class PagingChain:
     severities: tuple[int, ...]
     steps: tuple[PagingStep, ...]
     repeat: int = 1
-    when: tuple[Window, ...] = ()
+    when: tuple[Restriction, ...] = ()
+    """Weekly windows in the policy's time zone; empty: any time."""
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,21 @@ END_OF_DAY = time.max
 
 @dataclass(frozen=True)
 class Restriction:
-    """A weekly window in which a layer applies: ISO weekdays and local hours [start, end);
-    an `end` of END_OF_DAY runs to midnight."""
+    """A weekly window (when a layer applies, or when a paging chain does): ISO weekdays and
+    local hours [start, end); an `end` of END_OF_DAY runs to midnight."""
 
     days: tuple[int, ...]
     start: time
     end: time
+
+    def covers(self, local: datetime) -> bool:
+        """Whether the local time `local` falls in the window."""
+        moment = local.time()
+        return (
+            local.isoweekday() in self.days
+            and self.start <= moment
+            and (moment < self.end or self.end == END_OF_DAY)
+        )
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,7 @@ def _layer_on_call(layer: Layer, zone: ZoneInfo, at: datetime) -> str | None:
     if at < layer.starts_at or not layer.members:
         return None
     local = at.astimezone(zone)
-    if layer.restrictions and not any(_within(r, local) for r in layer.restrictions):
+    if layer.restrictions and not any(r.covers(local) for r in layer.restrictions):
         return None
     return layer.members[_shift_number(layer, zone, at) % len(layer.members)]
 
@@ -153,20 +162,6 @@ def hand_off(layer: Layer, zone: ZoneInfo, number: int) -> datetime:
         return layer.starts_at + layer.shift * number
     first = layer.starts_at.astimezone(zone).replace(tzinfo=None)
     return (first + layer.shift * number).replace(tzinfo=zone).astimezone(UTC)
-
-
-def within(window_days: tuple[int, ...], start: time, end: time, local: datetime) -> bool:
-    """Whether local time `local` falls in the weekly window (an END_OF_DAY end included)."""
-    moment = local.time()
-    return (
-        local.isoweekday() in window_days
-        and start <= moment
-        and (moment < end or end == END_OF_DAY)
-    )
-
-
-def _within(restriction: Restriction, local: datetime) -> bool:
-    return within(restriction.days, restriction.start, restriction.end, local)
 
 
 def _edges(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:

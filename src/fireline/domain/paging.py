@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from fireline.domain.escalation_rules import PagingChain, Window
-from fireline.domain.oncall import within
+from fireline.domain.escalation_rules import PagingChain
 from fireline.domain.policy import Policy
 from fireline.domain.timers import Course, Timer, TimerKind, spelled
 
@@ -97,8 +96,4 @@ def _applies(chain: PagingChain, policy: Policy, course: Course) -> bool:
     if not chain.when:
         return True
     local = course.declared_at.astimezone(ZoneInfo(policy.time_zone))
-    return any(_within(window, local) for window in chain.when)
-
-
-def _within(window: Window, local: datetime) -> bool:
-    return within(window.days, window.start, window.end, local)
+    return any(window.covers(local) for window in chain.when)

@@ -17,7 +17,6 @@ from fireline.domain.escalation_rules import (
     PagingChain,
     PagingStep,
     TierEscalation,
-    Window,
 )
 from fireline.domain.oncall import END_OF_DAY, Layer, Override, Restriction, Schedule
 
@@ -52,10 +51,7 @@ def build_schedule(spec: PolicySpec, schedule: ScheduleSpec) -> Schedule:
                 members=tuple(layer.members),
                 starts_at=local_instant(layer.starts, zone),
                 shift=timedelta(seconds=parse_duration(layer.shift).seconds()),
-                restrictions=tuple(
-                    Restriction(w.days, w.start, w.end)
-                    for w in (_window(r) for r in layer.restrictions)
-                ),
+                restrictions=tuple(_window(r) for r in layer.restrictions),
             )
             for layer in schedule.layers
         ),
@@ -116,9 +112,9 @@ def build_escalation(spec: PolicySpec) -> EscalationRules:
     )
 
 
-def _window(window: RestrictionSpec) -> Window:
+def _window(window: RestrictionSpec) -> Restriction:
     start, end = window.hours.split("-")
-    return Window(
+    return Restriction(
         days=tuple(sorted({WEEKDAYS.index(day) + 1 for day in window.days})),
         start=time.fromisoformat(start),
         end=END_OF_DAY if end == "24:00" else time.fromisoformat(end),
