@@ -74,14 +74,19 @@ def read_clocks(
     """The response and resolution clocks of `incident` at `now` under its pinned `policy`."""
     severity = policy.severity(incident.severity)
     current = spans[-1].status if spans else incident.status
-    resolved_at = None
-    if current in (Status.RESOLVED, Status.CLOSED):
-        resolved_at = next(s.since for s in reversed(spans) if s.status is Status.RESOLVED)
+    resolved_at = resolved_since(spans)
     # Resolving an incident nobody acknowledged answers it too: its response clock stops.
     responded_at = incident.acknowledged_at or resolved_at
     response = _clock("response", severity.response, spans, policy, now, responded_at, current)
     resolution = _clock("resolution", severity.resolution, spans, policy, now, resolved_at, current)
     return response, resolution
+
+
+def resolved_since(spans: Sequence[StatusSpan]) -> datetime | None:
+    """When the incident was last resolved, if the history ends resolved or closed."""
+    if not spans or spans[-1].status not in (Status.RESOLVED, Status.CLOSED):
+        return None
+    return next(s.since for s in reversed(spans) if s.status is Status.RESOLVED)
 
 
 def reached_at(

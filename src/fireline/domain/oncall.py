@@ -63,6 +63,10 @@ class Override:
     starts_at: datetime
     ends_at: datetime
 
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether the window [starts_at, ends_at) shares any instant with this one."""
+        return self.starts_at < ends_at and starts_at < self.ends_at
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -125,7 +129,7 @@ def overlapping(overrides: Sequence[Override]) -> list[tuple[int, int]]:
         (i, j)
         for i, a in enumerate(overrides)
         for j, b in enumerate(overrides)
-        if i < j and a.starts_at < b.ends_at and b.starts_at < a.ends_at
+        if i < j and a.overlaps(b.starts_at, b.ends_at)
     ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from fireline.domain.clocks import StatusSpan
+from fireline.domain.clocks import StatusSpan, resolved_since
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
 
@@ -63,9 +63,7 @@ class Course:
     @property
     def resolved_at(self) -> datetime | None:
         """When the incident was last resolved, if it is resolved or closed now."""
-        if self.spans[-1].status not in (Status.RESOLVED, Status.CLOSED):
-            return None
-        return next(s.since for s in reversed(self.spans) if s.status is Status.RESOLVED)
+        return resolved_since(self.spans)
 
 
 @dataclass(frozen=True)

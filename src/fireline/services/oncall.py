@@ -59,12 +59,20 @@ def get_schedules(database: Database, policy: Policy, now: datetime) -> list[Sch
 
 def get_schedule(database: Database, policy: Policy, name: str, now: datetime) -> Schedule:
     """The schedule with its overrides; NotFound naming the schedules there are."""
+    _defined(policy, name)
     with database.transaction(write=False) as store:
-        schedules = live_schedules(store, policy, now)
-    if name not in schedules:
-        known = ", ".join(schedules) or "none: the policy defines no schedules"
+        return live_schedules(store, policy, now)[name]
+
+
+def _defined(policy: Policy, name: str) -> Schedule:
+    """The schedule as the policy defines it; NotFound naming the schedules there are."""
+    schedule = policy.schedule(name)
+    if schedule is None:
+        known = (
+            ", ".join(s.name for s in policy.schedules) or "none: the policy defines no schedules"
+        )
         raise NotFound(f"no schedule {name[:80]!r} (there are: {known})")
-    return schedules[name]
+    return schedule
 
 
 def get_shifts(
@@ -111,12 +119,8 @@ def add_override(
         raise InvalidInput("ends_at", "must be later than starts_at")
     if starts_at < now - PAST_TOLERANCE:
         raise InvalidInput("starts_at", "is in the past (allowed: now or later)")
-    schedule = policy.schedule(name)
-    if schedule is None:
-        get_schedule(database, policy, name, now)  # raises NotFound naming the schedules
-        raise AssertionError("unreachable")
-    for written in schedule.overrides:
-        if written.starts_at < ends_at and starts_at < written.ends_at:
+    for written in _defined(policy, name).overrides:
+        if written.overlaps(starts_at, ends_at):
             raise Conflict(
                 f"overlaps the policy file's override for {written.person} "
                 f"({written.starts_at.isoformat()} to {written.ends_at.isoformat()})"
@@ -126,7 +130,7 @@ def add_override(
         if user is None or not user.is_active:
             raise InvalidInput("person", f"no active user {person[:80]!r}")
         for other in store.list_overrides([name], ending_after=now):
-            if other.starts_at < ends_at and starts_at < other.ends_at:
+            if Override(other.person, other.starts_at, other.ends_at).overlaps(starts_at, ends_at):
                 raise Conflict(
                     f"overlaps override {other.id} ({other.person}, "
                     f"{other.starts_at.isoformat()} to {other.ends_at.isoformat()})"
