@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
 
 from fireline.adapters.policy_file import PolicyFileError, PolicyProblem, load_policy_text
+from fireline.entrypoints.cli.policy import policy_app
 
 SOURCE = "policy.yaml"
 
@@ -35,3 +39,16 @@ def only_problem(text: str) -> PolicyProblem:
     assert problem.source == SOURCE
     assert "allowed" in problem.message, problem.message
     return problem
+
+
+def assert_policy_check_reports(directory: Path, text: str, marker: str, expected: str) -> None:
+    """`fireline policy check` on `text` exits 2 and prints `expected` at the line of
+    `marker`, saying what is allowed, without a traceback."""
+    path = directory / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(policy_app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{path}:{line_of(text, marker)}: {expected}" in result.stderr
+    assert "allowed" in result.stderr
+    assert "Traceback" not in result.output

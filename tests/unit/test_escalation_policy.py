@@ -13,7 +13,12 @@ from fireline.adapters.policy_file import load_policy_text
 from fireline.domain.escalation_rules import ElapsedNotice, EscalationLevel, TierEscalation
 from fireline.domain.policy import Target
 from fireline.entrypoints.cli.policy import policy_app
-from tests.policy_problems import line_of, only_problem, problems_of
+from tests.policy_problems import (
+    assert_policy_check_reports,
+    line_of,
+    only_problem,
+    problems_of,
+)
 
 runner = CliRunner()
 
@@ -323,12 +328,4 @@ def test_an_at_risk_share_message_says_it_is_a_share_between_zero_and_one(share:
 def test_policy_check_prints_each_problem_with_file_and_line_and_exits_2(
     tmp_path: Path, replace: str, by: str, expected: str
 ) -> None:
-    text = make_text(replace, by)
-    path = tmp_path / "policy.yaml"
-    path.write_text(text, encoding="utf-8")
-    result = runner.invoke(policy_app, ["check", str(path)])
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert f"{path}:{line_of(text, by.strip())}: {expected}" in result.stderr
-    assert "allowed" in result.stderr
-    assert "Traceback" not in result.output
+    assert_policy_check_reports(tmp_path, make_text(replace, by), by.strip(), expected)

@@ -17,7 +17,7 @@ from fireline.adapters.policy_file import (
 )
 from fireline.domain.oncall import Layer, Override, Restriction, on_call_at
 from fireline.entrypoints.cli.policy import policy_app
-from tests.policy_problems import line_of, only_problem
+from tests.policy_problems import assert_policy_check_reports, line_of, only_problem
 
 runner = CliRunner()
 
@@ -441,15 +441,7 @@ def test_a_bad_window_ending_at_24_00_is_quoted_as_written() -> None:
 def test_policy_check_prints_each_problem_with_file_and_line_and_exits_2(
     tmp_path: Path, replace: str, by: str, expected: str
 ) -> None:
-    text = make_text(replace, by)
-    path = tmp_path / "policy.yaml"
-    path.write_text(text, encoding="utf-8")
-    result = runner.invoke(policy_app, ["check", str(path)])
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert f"{path}:{line_of(text, by.strip())}: {expected}" in result.stderr
-    assert "allowed" in result.stderr
-    assert "Traceback" not in result.output
+    assert_policy_check_reports(tmp_path, make_text(replace, by), by.strip(), expected)
 
 
 def test_policy_check_accepts_the_valid_file(tmp_path: Path) -> None:
