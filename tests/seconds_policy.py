@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
+from fireline.adapters.policy_file import load_preset
+
 SECONDS_POLICY = """\
 fireline_policy: 1
 name: seconds
@@ -44,4 +48,14 @@ TIMER_KINDS = ("sla_warning", "sla_breach", "escalation", "notify", "review_due"
 def write_seconds_policy(directory: Path) -> Path:
     path = directory / "seconds.yaml"
     path.write_text(SECONDS_POLICY)
+    return path
+
+
+def write_preset_without_notifications(directory: Path, preset: str) -> Path:
+    """The preset as a file, without its `notifications` section: for tests of timer
+    mechanics that count every timer, which should not count update reminders too."""
+    document = dict(load_preset(preset).document)
+    del document["notifications"]
+    path = directory / f"{preset}-quiet.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path

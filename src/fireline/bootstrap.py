@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fireline.adapters.db import SqlDatabase, create_database_engine, upgrade_database
+from fireline.adapters.notifications import send_message
+from fireline.adapters.notifications.templates import render_message
 from fireline.adapters.passwords import Argon2Hasher
 from fireline.adapters.policy_file import (
     LoadedPolicy,
@@ -22,6 +24,8 @@ from fireline.adapters.policy_file import (
 from fireline.domain.policy import Policy
 from fireline.services.access_ports import PasswordHasher
 from fireline.services.catalog import sync_policy_services
+from fireline.services.delivery_ports import Send
+from fireline.services.notifications import Wording
 from fireline.services.policies import PolicyBook
 from fireline.settings import Settings
 
@@ -35,7 +39,8 @@ def system_clock() -> datetime:
 
 @dataclass
 class Context:
-    """What a running Fireline process needs: its database, its policies and a clock."""
+    """What a running Fireline process needs: its database, its policies, a clock, and the
+    means to word and send messages."""
 
     settings: Settings
     database: SqlDatabase
@@ -46,6 +51,10 @@ class Context:
     database."""
     clock: Clock
     hasher: PasswordHasher
+    wording: Wording
+    """Words messages from the policy's templates (Jinja2 in a sandbox)."""
+    send: Send
+    """Sends a message through a channel (one module per kind)."""
 
 
 def load_configured_policy(reference: str) -> LoadedPolicy:
@@ -98,4 +107,6 @@ def build_context(
         secret=secret,
         clock=clock,
         hasher=hasher or Argon2Hasher(),
+        wording=Wording(render_message, settings.public_url),
+        send=send_message,
     )

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -32,6 +33,8 @@ class Settings:
     """Requests whose database work may run at once, per server process."""
     secure_cookies: bool | None = None
     """Mark cookies Secure: always (True), never (False), or on HTTPS requests (None)."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where people reach this Fireline: links in messages point here."""
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -71,7 +74,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if env.get("FIRELINE_SECURE_COOKIES")
             else None
         ),
+        public_url=_public_url(env),
     )
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("FIRELINE_PUBLIC_URL") or "http://127.0.0.1:8000"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError(
+            f"FIRELINE_PUBLIC_URL={raw!r} is not allowed; allowed: an http:// or https:// URL "
+            "with a host and no query, such as https://fireline.example.com"
+        )
+    return raw.rstrip("/")
 
 
 def _integer(env: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:

@@ -24,7 +24,7 @@ from fireline.services import response as responding
 from fireline.services.timers import fire_due_timers
 from fireline.settings import Settings
 from tests.integration.api.conftest import CHEAP_HASHER, FakeClock
-from tests.seconds_policy import TIMER_KINDS
+from tests.seconds_policy import TIMER_KINDS, write_preset_without_notifications
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 EIGHT_SEV1_KEYS = {
@@ -50,7 +50,9 @@ def context(database_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Con
     settings = Settings(
         data_dir=tmp_path,
         database_url=database_url,
-        policy="handbook_004",
+        # Handbook 004's clocks and escalation matrix; its update reminders are tested in
+        # test_notifications.py.
+        policy=str(write_preset_without_notifications(tmp_path, "handbook_004")),
         secret_key=None,
         log_level="info",
         migrate_on_start=False,

@@ -26,7 +26,12 @@ def test_check_reports_a_valid_file_with_its_name_and_digest(valid_file: Path) -
     result = runner.invoke(policy_app, ["check", str(valid_file)])
     assert result.exit_code == 0
     digest = load_preset("handbook_004").digest
-    assert result.stdout == f"{valid_file}: valid (policy handbook_004, digest {digest})\n"
+    first, *notes = result.stdout.splitlines()
+    assert first == f"{valid_file}: valid (policy handbook_004, digest {digest})"
+    # The preset names contacts without addresses: valid, with a note for each.
+    assert notes
+    assert all(note.startswith(f"note: {valid_file}:") for note in notes)
+    assert any("contact:cto has no primary person" in note for note in notes)
 
 
 def test_check_prints_each_problem_to_stderr_and_exits_2(tmp_path: Path) -> None:

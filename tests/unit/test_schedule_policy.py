@@ -181,23 +181,27 @@ def test_a_policy_without_schedules_still_loads() -> None:
 # Mistakes, each at its line with what is allowed
 
 
-def test_a_layer_with_no_members_is_refused() -> None:
+def test_a_layer_with_no_members_loads_with_a_note_at_its_line() -> None:
+    # A rota still to be filled in (presets ship one): nobody is on call in it, which every
+    # target reports where it matters, so it is a note rather than a refusal.
     text = make_text("        members: [sam]", "        members: []")
-    problem = only_problem(text)
-    assert (problem.line, problem.key) == (
+    loaded = load_policy_text(text, "policy.yaml")
+    (note,) = [n for n in loaded.notes if n.key.startswith("schedules")]
+    assert (note.line, note.key) == (
         line_of(text, "members: []"),
         "schedules[0].layers[1].members",
     )
-    assert "layer 'sydney' has no members" in problem.message
-    assert "allowed: one or more user names" in problem.message
+    assert "layer 'sydney' has no members, so nobody is on call in it" in note.message
+    assert "add user names" in note.message
 
 
-def test_a_layer_that_leaves_out_members_is_refused_at_the_layer() -> None:
+def test_a_layer_that_leaves_out_members_is_noted_at_the_layer() -> None:
     text = make_text("        members: [nick]\n", "")
-    problem = only_problem(text)
-    assert problem.key == "schedules[1].layers[0].members"
-    assert problem.line == line_of(text, "- name: nights")
-    assert "has no members" in problem.message
+    notes = load_policy_text(text, "policy.yaml").notes
+    (note,) = [n for n in notes if n.key.startswith("schedules")]
+    assert note.key == "schedules[1].layers[0].members"
+    assert note.line == line_of(text, "- name: nights")
+    assert "has no members" in note.message
 
 
 def test_a_schedule_with_no_layers_is_refused() -> None:
@@ -416,11 +420,6 @@ def test_a_bad_window_ending_at_24_00_is_quoted_as_written() -> None:
 @pytest.mark.parametrize(
     ("replace", "by", "expected"),
     [
-        (
-            "        members: [sam]",
-            "        members: []",
-            "schedules[0].layers[1].members: layer 'sydney' has no members",
-        ),
         (
             "        shift: 12h",
             "        shift: 1 business day",

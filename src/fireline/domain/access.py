@@ -43,6 +43,8 @@ class Permission(StrEnum):
     """See who you are (`/me`)."""
     SELF_PASSWORD = "self.password"
     """Change your own password (knowing the current one)."""
+    SELF_NOTIFY = "self.notify"
+    """Set how pages reach you (your notification rules)."""
     INCIDENT_READ = "incident.read"
     """Read incidents, their timelines and roles (only the visible ones, see `can_see`)."""
     INCIDENT_DECLARE = "incident.declare"
@@ -86,6 +88,7 @@ _WRITE = _READ | {
     Permission.SCHEDULE_WRITE,
     Permission.TOKEN_OWN,
     Permission.SELF_PASSWORD,
+    Permission.SELF_NOTIFY,
 }
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
@@ -99,6 +102,7 @@ _VIEWER = frozenset(
     {
         Permission.SELF_READ,
         Permission.SELF_PASSWORD,
+        Permission.SELF_NOTIFY,
         Permission.INCIDENT_READ,
         Permission.CATALOG_READ,
         Permission.SCHEDULE_READ,

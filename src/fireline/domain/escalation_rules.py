@@ -13,8 +13,10 @@ from fireline.domain.oncall import Restriction
 class Contact:
     """Someone the policy tells or pages by name, such as the IT manager (handbook 004).
 
-    With a `backup` (handbook 004's backup contact), the backup is paged when the incident is
-    still unacknowledged `backup_after` a page to this contact."""
+    A contact reaches `primary` (a user) when set, else its own `email`, `phone` and `chat`
+    (someone without a Fireline account, or a distribution list). With a `backup` (handbook
+    004's backup contact), the backup is paged when the incident is still unacknowledged
+    `backup_after` a page to this contact."""
 
     name: str
     label: str
@@ -22,6 +24,13 @@ class Contact:
     primary: str | None = None
     backup: str | None = None
     backup_after: Target | None = None
+    email: str | None = None
+    phone: str | None = None
+    chat: str | None = None
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.email or self.phone or self.chat)
 
 
 @dataclass(frozen=True)

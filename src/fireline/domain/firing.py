@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from fireline.domain.oncall import Schedule, on_call_at
+from fireline.domain.recipients import Reach, describe_reach
 from fireline.domain.timeline import TimelineEvent
 from fireline.domain.timers import Timer, TimerKind, spelled
 
@@ -62,14 +63,18 @@ def fired_event(
     now: datetime,
     on_call: Mapping[str, str | None] | None = None,
     actor: str = SYSTEM_ACTOR,
+    reached: Reach | None = None,
 ) -> TimelineEvent:
     """The timeline entry for `timer` firing at `now`, naming who each schedule target
-    reached (`on_call`). It is late when it fires more than LATE_AFTER after it came due (or,
-    if it was planned after its due time, after it was planned): only when no worker ran."""
+    reached (`on_call`) and whom its message goes to (`reached`). It is late when it fires
+    more than LATE_AFTER after it came due (or, if it was planned after its due time, after
+    it was planned): only when no worker ran."""
     on_call = on_call or {}
     late = now - max(timer.due_at, planned_at)
     summary = timer.note
     summary += describe_on_call(on_call)
+    if reached is not None:
+        summary += describe_reach(reached)
     if falls_through(timer, on_call):
         summary += "; falls through to the next level, if there is one"
     late_by = None
@@ -89,5 +94,10 @@ def fired_event(
             "targets": list(timer.targets),
             "late_by_seconds": late_by,
             "on_call": dict(on_call),
+            **(
+                {"deliveries": len(reached.deliveries), "unreached": list(reached.unreached)}
+                if reached is not None
+                else {}
+            ),
         },
     )

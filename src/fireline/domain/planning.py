@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from fireline.domain.calendars import add_working_time, calendar_of
 from fireline.domain.clocks import reached_at
+from fireline.domain.communication import plan_communication
 from fireline.domain.escalation_rules import TierEscalation
 from fireline.domain.lifecycle import ACTIVE, Status
 from fireline.domain.paging import plan_backups, plan_pages
@@ -33,6 +34,7 @@ def plan_timers(course: Course, policy: Policy) -> list[Timer]:
     timers += _contact(course, policy)
     timers += plan_pages(course, policy)
     timers += plan_backups(course, policy, timers)
+    timers += plan_communication(course, policy)
     # One timer per key: a policy may name the same contact twice for the same wait.
     unique = {timer.key: timer for timer in reversed(timers)}
     return sorted(unique.values(), key=lambda t: (t.due_at, ORDER[t.kind], t.key))

@@ -15,6 +15,7 @@ from fireline.domain.budgets import ALWAYS_ON as ALWAYS_ON
 from fireline.domain.budgets import Target as Target
 from fireline.domain.escalation_rules import Contact, EscalationRules
 from fireline.domain.messages import ChannelConfig
+from fireline.domain.notifications import NotificationRules
 from fireline.domain.oncall import Schedule
 
 SEVERITY_LEVELS = (1, 2, 3, 4)
@@ -107,11 +108,15 @@ class SeverityRule:
 
 @dataclass(frozen=True)
 class Role:
-    """An incident role such as the incident commander; `name` is its snake_case identifier."""
+    """An incident role such as the incident commander; `name` is its snake_case identifier.
+
+    `on_call` names a schedule whose on-call person a `role:` target reaches while nobody
+    holds the role on the incident."""
 
     name: str
     label: str
     description: str = ""
+    on_call: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,7 @@ class Policy:
     at_risk_share: float = AT_RISK_SHARE
     schedules: tuple[Schedule, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
+    notifications: NotificationRules = field(default_factory=NotificationRules)
     _tiers_by_name: Mapping[str, CriticalityTier] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -215,6 +221,9 @@ class Policy:
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def role(self, name: str) -> Role | None:
+        return next((r for r in self.roles if r.name == name), None)
 
     def schedule(self, name: str) -> Schedule | None:
         return next((s for s in self.schedules if s.name == name), None)

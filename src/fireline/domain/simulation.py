@@ -2,7 +2,8 @@
 
 The simulation builds the status history the options describe (acknowledged, identified,
 paused and resumed, resolved at) and asks `plan_timers`, the code the worker's timers come
-from, what fires and when.
+from, what fires and when; update reminders move their cadence on as the worker's do
+(`unroll_cadence`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fireline.domain.clocks import status_spans
+from fireline.domain.communication import unroll_cadence
 from fireline.domain.errors import InvalidInput
 from fireline.domain.lifecycle import PAUSED, Status
 from fireline.domain.planning import plan_timers
@@ -81,7 +83,7 @@ def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
             targets=timer.targets,
             note=timer.note,
         )
-        for timer in plan_timers(course, policy)
+        for timer in unroll_cadence(course, policy, end, lambda c: plan_timers(c, policy))
         if timer.due_at <= end
     ]
 

@@ -9,8 +9,8 @@ that already fired never fires a second time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -32,6 +32,10 @@ class TimerKind(StrEnum):
     REVIEW_DUE = "review_due"
     PAGE = "page"
     CONTACT_OVERDUE = "contact_overdue"
+    INITIAL_NOTICE = "initial_notice"
+    UPDATE_DUE = "update_due"
+    UPDATE_OVERDUE = "update_overdue"
+    RESOLUTION_NOTICE = "resolution_notice"
 
 
 ORDER = {kind: position for position, kind in enumerate(TimerKind)}
@@ -48,6 +52,15 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class CadenceMark:
+    """Where one audience's update cadence stands on an incident: when it last got an update,
+    and when its last reminder was due (the reminder that fired)."""
+
+    last_update: datetime | None = None
+    last_reminder: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Course:
     """What an incident's timers depend on: its classification and its status history."""
 
@@ -59,6 +72,8 @@ class Course:
     escalated_to: int = 0
     """The highest level a person escalated the incident to: timers skip levels up to it."""
     handover: Handover | None = None
+    cadence: Mapping[str, CadenceMark] = field(default_factory=dict)
+    """audience name → where its update cadence stands."""
 
     @property
     def resolved_at(self) -> datetime | None:
@@ -84,6 +99,7 @@ def course_of(
     spans: Sequence[StatusSpan],
     escalated_to: int = 0,
     handover: Handover | None = None,
+    cadence: Mapping[str, CadenceMark] | None = None,
 ) -> Course:
     return Course(
         severity=incident.severity,
@@ -93,6 +109,7 @@ def course_of(
         spans=tuple(spans),
         escalated_to=escalated_to,
         handover=handover,
+        cadence=dict(cadence or {}),
     )
 
 

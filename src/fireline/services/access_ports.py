@@ -79,6 +79,10 @@ class AccessStore(Protocol):
 
     def get_user(self, name: str) -> User | None: ...
 
+    def get_users(self, names: Sequence[str]) -> dict[str, User]:
+        """The users among `names`, by name."""
+        ...
+
     def list_users(self) -> list[User]: ...
 
     def save_user(self, user: User) -> None:

@@ -18,6 +18,7 @@ from fireline.domain.lifecycle import Status
 from fireline.domain.policy import Service
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.access_ports import AccessStore
+from fireline.services.delivery_ports import DeliveryStore
 from fireline.services.oncall_ports import OnCallStore
 from fireline.services.timer_ports import TimerStore
 
@@ -103,7 +104,7 @@ class DuplicateKey(Exception):
     """A unique name or key is already taken (a service name, an idempotency key)."""
 
 
-class Store(AccessStore, TimerStore, OnCallStore, Protocol):
+class Store(AccessStore, TimerStore, OnCallStore, DeliveryStore, Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date, count: int = 1) -> int:
@@ -125,6 +126,10 @@ class Store(AccessStore, TimerStore, OnCallStore, Protocol):
 
     def get_incident(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
         """The incident, or None; `for_update` locks it until the transaction ends."""
+        ...
+
+    def get_incidents(self, ids: Sequence[str]) -> dict[str, Incident]:
+        """The incidents among `ids`, by ID."""
         ...
 
     def save_incident(self, incident: Incident) -> None:
@@ -151,6 +156,10 @@ class Store(AccessStore, TimerStore, OnCallStore, Protocol):
 
     def role_holders(self, incident_id: str) -> dict[str, str]:
         """role → person for the roles currently held on the incident."""
+        ...
+
+    def role_holders_of(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """incident ID → role → person, for the roles held now on each incident."""
         ...
 
     def role_history(self, incident_id: str) -> list[RoleAssignment]:

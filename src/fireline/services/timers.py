@@ -14,10 +14,12 @@ from datetime import datetime
 from fireline.domain.clocks import status_spans
 from fireline.domain.firing import falls_through, fired_event, on_call_for
 from fireline.domain.incident import Incident
+from fireline.domain.oncall import on_call_at
 from fireline.domain.planning import plan_timers
 from fireline.domain.policy import Policy
 from fireline.domain.timeline import TimelineEvent
-from fireline.domain.timers import course_of
+from fireline.domain.timers import TimerKind, course_of
+from fireline.services.notifications import Wording, notify_fired
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
@@ -72,39 +74,68 @@ def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: d
         spans,
         escalated_to=store.manual_escalation_level(incident.id),
         handover=store.last_handover(incident.id),
+        cadence=store.cadence_marks(incident.id),
     )
     plan = plan_timers(course, policies.get(incident.policy_version))
     store.replace_timers([(incident.id, plan)], now)
 
 
 def fire_due_timers(
-    database: Database, *, now: datetime, limit: int = FIRING_BATCH, policy: Policy | None = None
+    database: Database,
+    *,
+    now: datetime,
+    limit: int = FIRING_BATCH,
+    policy: Policy | None = None,
+    policies: PolicyBook | None = None,
+    wording: Wording | None = None,
 ) -> int:
     """Fire up to `limit` timers due at `now`; how many fired (0: nothing was due).
 
     `schedule:` targets reach whoever is on call now under `policy` (the policy in force);
-    an escalation level that reaches nobody brings the next level forward to now.
+    an escalation level that reaches nobody brings the next level forward to now. With
+    `wording`, the messages the timers send go into the outbox in the same transaction; with
+    `policies`, an incident whose update reminder fired is planned again (its cadence moved
+    on).
     """
     with database.transaction() as store:
         due = store.claim_due_timers(now, limit)
         if not due:
             return 0
-        needs_rota = any(target.startswith("schedule:") for t in due for target in t.timer.targets)
-        schedules = live_schedules(store, policy, now) if policy and needs_rota else {}
+        telling = any(t.timer.targets for t in due)
+        schedules = live_schedules(store, policy, now) if policy and telling else {}
+        reaches = {}
+        if policy is not None and wording is not None:
+            on_call = {name: on_call_at(s, now) for name, s in schedules.items()}
+            reaches = notify_fired(store, policy, wording, due, on_call, now)
         entries = []
+        moved_on = set()
         for t in due:
             # Without a policy nobody can say who is on call: report no one, skip nothing.
             on_call = on_call_for(t.timer, schedules, now) if policy else {}
-            event = fired_event(t.timer, planned_at=t.planned_at, now=now, on_call=on_call)
+            event = fired_event(
+                t.timer,
+                planned_at=t.planned_at,
+                now=now,
+                on_call=on_call,
+                reached=reaches.get(t.id),
+            )
             entries.append((t.incident_id, [event]))
             if falls_through(t.timer, on_call):
                 following = f"escalation:{(t.timer.level or 0) + 1}"
                 store.bring_timer_forward(t.incident_id, following, now)
+            if t.timer.kind is TimerKind.UPDATE_DUE:
+                moved_on.add(t.incident_id)
         store.append_timelines(entries)
         marked = store.mark_timers_fired([t.id for t in due], now)
         if marked != len(due):
             # Only possible if the claim did not hold its rows; refuse to double-fire.
             raise RuntimeError(f"claimed {len(due)} timers but could mark only {marked}")
+        if policies is not None:
+            # The reminder just written moves its audience's cadence on: plan the next one.
+            for incident_id in sorted(moved_on):
+                incident = store.get_incident(incident_id, for_update=True)
+                if incident is not None:
+                    replan_timers(store, policies, incident, now)
         return marked
 
 

@@ -112,6 +112,7 @@ def _body_for(path: str, method: str) -> dict[str, object] | None:
         "/status": {"status": "investigating"},
         "/comments": {"body": "I can see you"},
         "/escalate": {"note": "over to you"},
+        "/updates": {"message": "rolled back", "audiences": ["executives"]},
         "/roles/{role}": {"person": "responder"},
         "/restriction": {"restricted": False},
         "}": {"title": "renamed"},

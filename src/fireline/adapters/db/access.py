@@ -100,6 +100,12 @@ class AccessStoreMixin:
         row = self._connection.execute(_GET_USER, {"name": name}).first()
         return None if row is None else _user(row)
 
+    def get_users(self, names: Sequence[str]) -> dict[str, User]:
+        if not names:
+            return {}
+        stmt = select(*(users.c[f] for f in _USER_FIELDS)).where(users.c.name.in_(list(names)))
+        return {user.name: user for user in map(_user, self._connection.execute(stmt))}
+
     def list_users(self) -> list[User]:
         stmt = select(*(users.c[f] for f in _USER_FIELDS)).order_by(users.c.name)
         return [_user(row) for row in self._connection.execute(stmt)]

@@ -19,6 +19,7 @@ from fireline.adapters.db.access import AccessStoreMixin
 from fireline.adapters.db.audit import AuditStoreMixin
 from fireline.adapters.db.autocommit import AutocommitWriter, next_number_in, remember_words_in
 from fireline.adapters.db.catalog import CatalogStore
+from fireline.adapters.db.deliveries import DeliveryStoreMixin
 from fireline.adapters.db.listing import ListingMixin
 from fireline.adapters.db.oncall import OnCallStoreMixin
 from fireline.adapters.db.rows import incident_from_row
@@ -77,6 +78,7 @@ class SqlStore(
     AuditStoreMixin,
     TimerStoreMixin,
     OnCallStoreMixin,
+    DeliveryStoreMixin,
     CatalogStore,
 ):
     """Reads and writes of one transaction on `connection`; implements `Store`.
@@ -122,6 +124,12 @@ class SqlStore(
             stmt = stmt.with_for_update()
         row = self._connection.execute(stmt, {"id": incident_id}).first()
         return None if row is None else incident_from_row(row)
+
+    def get_incidents(self, ids: Sequence[str]) -> dict[str, Incident]:
+        if not ids:
+            return {}
+        stmt = select(*_INCIDENT_COLUMNS).where(incidents.c.id.in_(list(ids)))
+        return {i.id: i for i in map(incident_from_row, self._connection.execute(stmt))}
 
     def save_incident(self, incident: Incident) -> None:
         row = self._incident_row(incident)
@@ -193,6 +201,18 @@ class SqlStore(
         r = role_assignments.c
         stmt = select(r.role, r.person).where(r.incident_id == incident_id, r.until.is_(None))
         return {row[0]: row[1] for row in self._connection.execute(stmt)}
+
+    def role_holders_of(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        if not ids:
+            return {}
+        r = role_assignments.c
+        stmt = select(r.incident_id, r.role, r.person).where(
+            r.incident_id.in_(list(ids)), r.until.is_(None)
+        )
+        holders: dict[str, dict[str, str]] = {}
+        for incident_id, role, person in self._connection.execute(stmt):
+            holders.setdefault(incident_id, {})[role] = person
+        return holders
 
     def role_history(self, incident_id: str) -> list[RoleAssignment]:
         r = role_assignments.c

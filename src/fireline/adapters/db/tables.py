@@ -246,6 +246,9 @@ incident_access = Table(
 )
 
 ALL_TABLES = (
+    "notification_rules",
+    "delivery_attempts",
+    "deliveries",
     "oncall_overrides",
     "timers",
     "incident_access",
@@ -296,4 +299,53 @@ oncall_overrides = Table(
     Column("ends_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("incident_id", String(40), ForeignKey("incidents.id")),
+    Column("notification", String(300), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("person", String(100)),
+    Column("label", String(200), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("audience", String(64)),
+    Column("template", String(20), nullable=False),
+    Column("is_page", Boolean, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),  # JSON: text, short, markdown, blocks
+    Column("status", String(20), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("claim", String(40)),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("receipt", Text),
+    Column("last_error", Text),
+    Column("fallback_of", Integer),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("outcome", String(20)),
+    Column("detail", Text),
+)
+
+notification_rules = Table(
+    "notification_rules",
+    metadata,
+    Column("user_name", String(64), ForeignKey("users.name"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("method", String(20), nullable=False),
+    Column("after_seconds", Integer, nullable=False),
 )

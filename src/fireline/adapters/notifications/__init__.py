@@ -10,11 +10,15 @@ from __future__ import annotations
 from importlib import import_module
 
 from fireline.adapters.notifications.base import Channel, DeliveryFailed
-from fireline.domain.messages import ChannelConfig
+from fireline.domain.messages import ChannelConfig, Message
 
 KINDS = {
     "email": "fireline.adapters.notifications.email:EmailChannel",
     "webhook": "fireline.adapters.notifications.webhook:WebhookChannel",
+    "slack": "fireline.adapters.notifications.slack:SlackChannel",
+    "teams": "fireline.adapters.notifications.teams:TeamsChannel",
+    "sms": "fireline.adapters.notifications.sms:SmsChannel",
+    "voice": "fireline.adapters.notifications.voice:VoiceChannel",
 }
 
 
@@ -25,4 +29,10 @@ def channel_for(config: ChannelConfig) -> Channel:
     return channel
 
 
-__all__ = ["KINDS", "Channel", "DeliveryFailed", "channel_for"]
+def send_message(config: ChannelConfig, message: Message, to: str) -> str:
+    """Send `message` to `to` through the channel `config` describes; its receipt. Raises
+    DeliveryFailed (see `base`)."""
+    return channel_for(config).send(message, to)
+
+
+__all__ = ["KINDS", "Channel", "DeliveryFailed", "channel_for", "send_message"]

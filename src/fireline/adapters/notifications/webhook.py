@@ -10,12 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 
-import httpx
-
-from fireline.adapters.notifications.base import DeliveryFailed
+from fireline.adapters.notifications.base import post, secret
 from fireline.domain.messages import ChannelConfig, Message
 
 SIGNATURE_HEADER = "X-Fireline-Signature"
@@ -41,36 +38,19 @@ class WebhookChannel:
                 "key": message.key,
                 "subject": message.subject,
                 "text": message.text,
+                "short": message.short,
                 "incident_id": message.incident_id,
                 "fields": message.fields,
                 "to": to,
             },
             separators=(",", ":"),
         ).encode()
-        headers = {
-            "content-type": "application/json",
-            "Idempotency-Key": message.key,
-            SIGNATURE_HEADER: sign(_secret(s), int(time.time()), body),
-        }
-        try:
-            response = httpx.post(
-                url, content=body, headers=headers, timeout=float(s["timeout"] or 10)
-            )
-        except httpx.HTTPError as error:
-            raise DeliveryFailed(f"{type(error).__name__}: {error}", permanent=False) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise DeliveryFailed(f"HTTP {response.status_code}", permanent=False)
-        if response.status_code >= 400:
-            raise DeliveryFailed(f"HTTP {response.status_code}", permanent=True)
+        signature = sign(secret(s, "secret"), int(time.time()), body)
+        response = post(
+            url,
+            timeout=float(s["timeout"] or 10),
+            key=message.key,
+            content=body,
+            headers={"content-type": "application/json", SIGNATURE_HEADER: signature},
+        )
         return f"HTTP {response.status_code}"
-
-
-def _secret(settings: dict[str, str | int | float | bool | None]) -> str:
-    if settings.get("secret_env"):
-        value = os.environ.get(str(settings["secret_env"]))
-        if not value:
-            raise DeliveryFailed(
-                f"environment variable {settings['secret_env']} is not set", permanent=True
-            )
-        return value
-    return str(settings["secret"])

@@ -18,6 +18,11 @@ from fireline.adapters.policy_file.build_escalation import (
     build_escalation,
     build_schedule,
 )
+from fireline.adapters.policy_file.build_notifications import (
+    build_channels,
+    build_notifications,
+    notifications_document,
+)
 from fireline.adapters.policy_file.fields import WEEKDAYS
 from fireline.adapters.policy_file.schema import (
     CalendarSpec,
@@ -26,7 +31,6 @@ from fireline.adapters.policy_file.schema import (
 from fireline.adapters.policy_file.targets import (
     resolve_target,
 )
-from fireline.domain.messages import ChannelConfig
 from fireline.domain.policy import (
     AccessRules,
     BusinessCalendar,
@@ -94,7 +98,7 @@ def build_policy(spec: PolicySpec) -> Policy:
         severity_rule=SeverityRule(
             tuple(spec.severity_rule.sources), spec.severity_rule.when_unknown
         ),
-        roles=tuple(Role(r.name, r.label, r.description) for r in spec.roles),
+        roles=tuple(Role(r.name, r.label, r.description, r.on_call) for r in spec.roles),
         support_tiers=tuple(
             SupportTier(t.level, t.name, t.description) for t in spec.support_tiers
         ),
@@ -120,10 +124,8 @@ def build_policy(spec: PolicySpec) -> Policy:
         escalation=build_escalation(spec),
         at_risk_share=spec.at_risk_share,
         schedules=tuple(build_schedule(spec, schedule) for schedule in spec.schedules),
-        channels=tuple(
-            ChannelConfig(c.name, c.kind, c.model_dump(exclude={"name", "kind"}))
-            for c in spec.channels
-        ),
+        channels=build_channels(spec),
+        notifications=build_notifications(spec),
     )
 
 
@@ -173,6 +175,7 @@ def build_document(spec: PolicySpec) -> dict[str, Any]:
         entry["time_zone"] = entry["time_zone"] or spec.time_zone
     for entry in document["schedules"]:
         entry["time_zone"] = entry["time_zone"] or spec.time_zone
+    notifications_document(spec, document)
     return document
 
 

@@ -30,6 +30,9 @@ def build_contacts(spec: PolicySpec) -> tuple[Contact, ...]:
             primary=c.primary,
             backup=c.backup,
             backup_after=resolve_target(spec, c.backup_after).target if c.backup_after else None,
+            email=c.email,
+            phone=c.phone,
+            chat=c.chat,
         )
         for c in spec.contacts
     )

@@ -1,7 +1,9 @@
 """The `channels` section: one typed config per channel kind, told apart by `kind`.
 
-Secrets belong in the environment (`password_env`, `secret_env`): the normalized policy is
-stored with every policy version and printed by `fireline policy show`.
+Secrets belong in the environment (`password_env`, `secret_env`, `token_env`,
+`auth_token_env`, `webhook_url_env`): the normalized policy is stored with every policy
+version and printed by `fireline policy show`. Every kind may override the wording of some
+messages for itself under `templates` (see `notification_schema.TemplateSpec`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, mo
 from pydantic_core import PydanticCustomError
 
 from fireline.adapters.policy_file.fields import SnakeName
+from fireline.adapters.policy_file.template_schema import TemplateSpec
 
 _ENV = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
 
 def _env_name(value: str) -> str:
@@ -48,7 +53,40 @@ def _email(value: str) -> str:
     return value
 
 
+def _phone(value: str) -> str:
+    if not _PHONE.match(value):
+        raise PydanticCustomError(
+            "channel",
+            f"invalid phone number {value!r} (allowed: E.164, + and 7 to 15 digits, such as "
+            "+4915112345678)",
+        )
+    return value
+
+
+def _account(value: str) -> str:
+    if not _ACCOUNT.match(value):
+        raise PydanticCustomError(
+            "channel",
+            f"invalid Twilio account SID {value!r} (allowed: AC followed by 32 hexadecimal "
+            "digits, as the Twilio console shows it)",
+        )
+    return value
+
+
+def _one_secret(channel: _Channel, name: str, example: str) -> None:
+    """Exactly one of `name` and `{name}_env` must be given."""
+    if (getattr(channel, name) is None) == (getattr(channel, f"{name}_env") is None):
+        raise PydanticCustomError(
+            "channel",
+            f"channel {channel.name!r} needs exactly one of {name} and {name}_env "
+            f"(allowed: {name}_env naming an environment variable such as {example}, or "
+            f"{name})",
+        )
+
+
 EnvName = Annotated[str, AfterValidator(_env_name)]
+Phone = Annotated[str, AfterValidator(_phone)]
+AccountSid = Annotated[str, AfterValidator(_account)]
 Url = Annotated[str, AfterValidator(_url)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
 Timeout = Annotated[float, Field(gt=0, le=120, allow_inf_nan=False)]
@@ -57,10 +95,12 @@ Timeout = Annotated[float, Field(gt=0, le=120, allow_inf_nan=False)]
 class _Channel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    name: SnakeName
+    templates: dict[str, TemplateSpec] = Field(default_factory=dict)
+
 
 class EmailChannelSpec(_Channel):
     kind: Literal["email"]
-    name: SnakeName
     host: Annotated[str, Field(min_length=1, max_length=253)]
     port: Annotated[StrictInt, Field(ge=1, le=65535)] = 587
     security: Literal["starttls", "ssl", "none"] = "starttls"
@@ -68,6 +108,8 @@ class EmailChannelSpec(_Channel):
     password: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     password_env: EnvName | None = None
     from_address: EmailAddress
+    to: EmailAddress | None = None
+    """Where a post to the channel's own room (a `channel:` target) goes: a list address."""
     timeout: Timeout = 10.0
 
     @model_validator(mode="after")
@@ -83,7 +125,6 @@ class EmailChannelSpec(_Channel):
 
 class WebhookChannelSpec(_Channel):
     kind: Literal["webhook"]
-    name: SnakeName
     url: Url
     secret: Annotated[str, Field(min_length=16, max_length=500)] | None = None
     secret_env: EnvName | None = None
@@ -100,4 +141,82 @@ class WebhookChannelSpec(_Channel):
         return self
 
 
-ChannelSpec = Annotated[EmailChannelSpec | WebhookChannelSpec, Field(discriminator="kind")]
+class SlackChannelSpec(_Channel):
+    """A Slack incoming webhook (`webhook_url`), or the Web API with a bot `token`."""
+
+    kind: Literal["slack"]
+    webhook_url: Url | None = None
+    webhook_url_env: EnvName | None = None
+    token: Annotated[str, Field(min_length=10, max_length=500)] | None = None
+    token_env: EnvName | None = None
+    api_url: Url = "https://slack.com/api"
+    channel: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    """The room a post to the channel itself goes to (API only), such as #support."""
+    timeout: Timeout = 10.0
+
+    @model_validator(mode="after")
+    def _needs_one_way_in(self) -> SlackChannelSpec:
+        ways = [
+            self.webhook_url,
+            self.webhook_url_env,
+            self.token,
+            self.token_env,
+        ]
+        if sum(way is not None for way in ways) != 1:
+            raise PydanticCustomError(
+                "channel",
+                f"channel {self.name!r} needs exactly one of webhook_url, webhook_url_env, "
+                "token and token_env (allowed: an incoming webhook's URL, or a bot token for "
+                "chat.postMessage, best named by an environment variable)",
+            )
+        return self
+
+
+class TeamsChannelSpec(_Channel):
+    """A Microsoft Teams Workflows or incoming webhook."""
+
+    kind: Literal["teams"]
+    webhook_url: Url | None = None
+    webhook_url_env: EnvName | None = None
+    timeout: Timeout = 10.0
+
+    @model_validator(mode="after")
+    def _needs_a_url(self) -> TeamsChannelSpec:
+        _one_secret(self, "webhook_url", "FIRELINE_TEAMS_WEBHOOK_URL")
+        return self
+
+
+class _TwilioSpec(_Channel):
+    """SMS and calls through Twilio's REST API (or a gateway that speaks it: `base_url`)."""
+
+    provider: Literal["twilio"] = "twilio"
+    account_sid: AccountSid
+    auth_token: Annotated[str, Field(min_length=16, max_length=200)] | None = None
+    auth_token_env: EnvName | None = None
+    from_number: Phone
+    base_url: Url = "https://api.twilio.com"
+    timeout: Timeout = 10.0
+
+    @model_validator(mode="after")
+    def _needs_a_token(self) -> _TwilioSpec:
+        _one_secret(self, "auth_token", "FIRELINE_TWILIO_TOKEN")
+        return self
+
+
+class SmsChannelSpec(_TwilioSpec):
+    kind: Literal["sms"]
+
+
+class VoiceChannelSpec(_TwilioSpec):
+    kind: Literal["voice"]
+
+
+ChannelSpec = Annotated[
+    EmailChannelSpec
+    | WebhookChannelSpec
+    | SlackChannelSpec
+    | TeamsChannelSpec
+    | SmsChannelSpec
+    | VoiceChannelSpec,
+    Field(discriminator="kind"),
+]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from fireline.adapters.policy_file.fields import TargetSpec
 from fireline.adapters.policy_file.lines import Loc
-from fireline.adapters.policy_file.schema import PolicySpec, TargetSpec
+from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.adapters.policy_file.targets import TargetError, resolve_target
 
 

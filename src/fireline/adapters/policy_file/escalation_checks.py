@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fireline.adapters.policy_file.checks import Issue, choices, undefined_severities, unique
+from fireline.adapters.policy_file.fields import TargetSpec
 from fireline.adapters.policy_file.lines import Loc
-from fireline.adapters.policy_file.schema import PolicySpec, TargetSpec
+from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.adapters.policy_file.targets import TargetError, resolve_target
 
 
@@ -35,7 +36,7 @@ def find_escalation_problems(spec: PolicySpec) -> list[Issue]:
     issues += _elapsed(spec)
     issues += _targets(spec)
     if rules.handover_contact_within is not None:
-        issues += _wait(
+        issues += countable(
             ("escalation", "handover_contact_within"), spec, rules.handover_contact_within
         )
     return issues
@@ -82,7 +83,7 @@ def _tiers(spec: PolicySpec) -> list[Issue]:
                     "escalation.levels first)",
                 )
             )
-        issues += _wait((*here, "every"), spec, entry.every)
+        issues += countable((*here, "every"), spec, entry.every)
         if entry.when_unresolved is None or entry.up_to > highest:
             continue
         level = entry.when_unresolved.level
@@ -95,7 +96,7 @@ def _tiers(spec: PolicySpec) -> list[Issue]:
                     f"{_range(entry.up_to + 1, highest)}, a defined level above up_to)",
                 )
             )
-        issues += _wait((*here, "when_unresolved", "after"), spec, entry.when_unresolved.after)
+        issues += countable((*here, "when_unresolved", "after"), spec, entry.when_unresolved.after)
     return issues
 
 
@@ -104,7 +105,7 @@ def _elapsed(spec: PolicySpec) -> list[Issue]:
     for position, notice in enumerate(spec.escalation.elapsed_notifications):
         here: Loc = ("escalation", "elapsed_notifications", position)
         issues += undefined_severities((*here, "severities"), notice.severities, spec)
-        issues += _wait((*here, "after"), spec, notice.after)
+        issues += countable((*here, "after"), spec, notice.after)
     return issues
 
 
@@ -114,7 +115,7 @@ def _chains(spec: PolicySpec) -> list[Issue]:
         here: Loc = ("escalation", "paging_chains", position)
         issues += undefined_severities((*here, "severities"), chain.severities, spec)
         for index, step in enumerate(chain.steps):
-            issues += _wait((*here, "steps", index, "wait"), spec, step.wait)
+            issues += countable((*here, "steps", index, "wait"), spec, step.wait)
     return issues
 
 
@@ -132,16 +133,11 @@ def _backups(spec: PolicySpec) -> list[Issue]:
                 )
             )
         if contact.backup_after is not None:
-            issues += _wait((*here, "backup_after"), spec, contact.backup_after)
+            issues += countable((*here, "backup_after"), spec, contact.backup_after)
     return issues
 
 
 def _targets(spec: PolicySpec) -> list[Issue]:
-    known = {
-        "contact": list(dict.fromkeys(contact.name for contact in spec.contacts)),
-        "role": list(dict.fromkeys(role.name for role in spec.roles)),
-        "schedule": list(dict.fromkeys(schedule.name for schedule in spec.schedules)),
-    }
     where: list[tuple[Loc, list[str]]] = [
         (("escalation", "levels", position, "notify"), level.notify)
         for position, level in enumerate(spec.escalation.levels)
@@ -155,25 +151,45 @@ def _targets(spec: PolicySpec) -> list[Issue]:
         for position, chain in enumerate(spec.escalation.paging_chains)
         for index, step in enumerate(chain.steps)
     ]
+    return unknown_targets(spec, where)
+
+
+def unknown_targets(spec: PolicySpec, where: Iterable[tuple[Loc, list[str]]]) -> list[Issue]:
+    """An issue for each target (in lists at each loc) naming a contact, role, schedule or
+    audience that the file does not define. Users and channels are not checked here: users
+    live in the database, and a channel target names a room (see `notification_checks`)."""
+    known = {
+        "contact": list(dict.fromkeys(contact.name for contact in spec.contacts)),
+        "role": list(dict.fromkeys(role.name for role in spec.roles)),
+        "schedule": list(dict.fromkeys(schedule.name for schedule in spec.schedules)),
+        "audience": list(dict.fromkeys(a.name for a in spec.notifications.audiences)),
+    }
+    sections = {
+        "contact": "contacts",
+        "role": "roles",
+        "schedule": "schedules",
+        "audience": "notifications.audiences",
+    }
     issues = []
     for loc, targets in where:
         for index, target in enumerate(targets):
             kind, name = target.split(":", 1)
             if kind in known and name not in known[kind]:
-                section = {"contact": "contacts", "role": "roles"}.get(kind, "schedules")
                 issues.append(
                     Issue(
                         (*loc, index),
                         target,
                         f"unknown {kind} {name!r} (allowed: "
                         f"{choices(f'{kind}:{n}' for n in known[kind])}, as defined under "
-                        f"{section})",
+                        f"{sections[kind]})",
                     )
                 )
     return issues
 
 
-def _wait(loc: Loc, spec: PolicySpec, target: TargetSpec) -> Iterable[Issue]:
+def countable(loc: Loc, spec: PolicySpec, target: TargetSpec) -> Iterable[Issue]:
+    """An issue when `target` cannot be counted (an unknown calendar, a business duration
+    without one, too long)."""
     try:
         resolve_target(spec, target)
     except TargetError as error:

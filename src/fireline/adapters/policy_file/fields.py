@@ -6,11 +6,19 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import AfterValidator, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from fireline.adapters.policy_file.durations import parse_duration
@@ -127,9 +135,10 @@ def _holiday_country(value: str) -> str:
     return value
 
 
-TARGET_KINDS = ("contact", "role", "channel", "schedule", "user")
-"""What a notify target may name: a policy contact, the holder of an incident role, a chat
-channel (``channel:support-team``), whoever is on call in a schedule, or a user by name."""
+TARGET_KINDS = ("contact", "role", "channel", "schedule", "user", "audience")
+"""What a notify target may name: a policy contact, the holder of an incident role, a
+channel's own room (``channel:support``), whoever is on call in a schedule, a user by name,
+or a stakeholder audience of `notifications`."""
 _TARGET = re.compile(r"^([a-z]+):([a-z0-9][a-z0-9_.#-]{0,63})$")
 
 
@@ -192,3 +201,20 @@ Level = Annotated[StrictInt, Field(ge=1, le=9)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SeveritySource = Literal["reporter", "priority", "criticality"]
 SEVERITY_SOURCES: tuple[SeveritySource, ...] = ("reporter", "priority", "criticality")
+
+
+class TargetSpec(BaseModel):
+    """A time budget: a duration `within`, counted in `calendar` (resolved by the loader).
+
+    In the file a target is either this mapping or just the duration text.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    within: DurationText
+    calendar: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_text(cls, value: Any) -> Any:
+        return {"within": value} if isinstance(value, str) else value

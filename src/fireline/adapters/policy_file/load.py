@@ -24,7 +24,14 @@ from fireline.adapters.policy_file.errors import PolicyFileError, PolicyProblem
 from fireline.adapters.policy_file.escalation_checks import find_escalation_problems
 from fireline.adapters.policy_file.lines import LineIndex, Loc, parse_yaml
 from fireline.adapters.policy_file.messages import describe_validation_error
-from fireline.adapters.policy_file.schedule_checks import find_schedule_problems
+from fireline.adapters.policy_file.notification_checks import (
+    find_notification_notes,
+    find_notification_problems,
+)
+from fireline.adapters.policy_file.schedule_checks import (
+    find_schedule_notes,
+    find_schedule_problems,
+)
 from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.domain.policy import Policy
 
@@ -43,6 +50,9 @@ class LoadedPolicy:
     policy: Policy
     document: dict[str, Any]
     digest: str
+    notes: tuple[PolicyProblem, ...] = ()
+    """What would reach nobody as the policy stands (not problems: see
+    `notification_checks`); `policy check` prints them."""
 
 
 def load_policy_file(path: str | Path) -> LoadedPolicy:
@@ -142,12 +152,16 @@ def _validate(
         *find_problems(spec),
         *find_escalation_problems(spec),
         *find_schedule_problems(spec),
+        *find_notification_problems(spec),
     ]
     if issues:
         raise _error(source, index, issues, fixed_lines)
     document = build_document(spec)
     digest = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
-    return LoadedPolicy(build_policy(spec), document, digest)
+    notes = _error(
+        source, index, [*find_schedule_notes(spec), *find_notification_notes(spec)], fixed_lines
+    ).problems
+    return LoadedPolicy(build_policy(spec), document, digest, tuple(notes))
 
 
 def _error(

@@ -1,4 +1,5 @@
-"""Rules for the `schedules` section: layers with members, countable shifts, no overlaps."""
+"""Rules for the `schedules` section: layers, countable shifts, no overlapping overrides; and a
+note for a layer without members (a rota still to be filled in, as presets ship it)."""
 
 from __future__ import annotations
 
@@ -31,15 +32,6 @@ def find_schedule_problems(spec: PolicySpec) -> list[Issue]:
             )
         issues += unique((*here, "layers"), "name", [x.name for x in schedule.layers], "name")
         for index, layer in enumerate(schedule.layers):
-            if not layer.members:
-                issues.append(
-                    Issue(
-                        (*here, "layers", index, "members"),
-                        [],
-                        f"layer {layer.name!r} has no members (allowed: one or more user "
-                        "names, who take turns)",
-                    )
-                )
             duration = parse_duration(layer.shift)
             if duration.is_business or not (SHORTEST_SHIFT <= duration.seconds() <= LONGEST_SHIFT):
                 issues.append(
@@ -75,3 +67,19 @@ def find_schedule_problems(spec: PolicySpec) -> list[Issue]:
                 )
             )
     return issues
+
+
+def find_schedule_notes(spec: PolicySpec) -> list[Issue]:
+    """Layers nobody is in yet: valid (overrides can still put someone on call, and a gap
+    is reported wherever it matters), but worth saying."""
+    return [
+        Issue(
+            ("schedules", position, "layers", index, "members"),
+            [],
+            f"layer {layer.name!r} has no members, so nobody is on call in it until you add "
+            "user names (who take turns) or an override covers it",
+        )
+        for position, schedule in enumerate(spec.schedules)
+        for index, layer in enumerate(schedule.layers)
+        if not layer.members
+    ]

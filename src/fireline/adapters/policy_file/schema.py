@@ -9,7 +9,7 @@ the two in step.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -19,10 +19,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    model_validator,
 )
 
-from fireline.adapters.policy_file.channel_schema import ChannelSpec
+from fireline.adapters.policy_file.channel_schema import ChannelSpec, EmailAddress, Phone
 from fireline.adapters.policy_file.fields import (
     SEVERITY_SOURCES,
     CalendarName,
@@ -37,6 +36,7 @@ from fireline.adapters.policy_file.fields import (
     SeveritySource,
     SnakeName,
     TargetReference,
+    TargetSpec,
     Text,
     TimeZoneName,
     Weekday,
@@ -44,25 +44,11 @@ from fireline.adapters.policy_file.fields import (
     WorkingHours,
     _schema_version,
 )
+from fireline.adapters.policy_file.notification_schema import NotificationsSpec
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TargetSpec(_Model):
-    """A time budget: a duration `within`, counted in `calendar` (resolved by the loader).
-
-    In the file a target is either this mapping or just the duration text.
-    """
-
-    within: DurationText
-    calendar: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _accept_text(cls, value: Any) -> Any:
-        return {"within": value} if isinstance(value, str) else value
 
 
 class IncidentTypeSpec(_Model):
@@ -140,6 +126,7 @@ class RoleSpec(_Model):
     name: SnakeName
     label: Label
     description: Text = ""
+    on_call: SnakeName | None = None
 
 
 class SupportTierSpec(_Model):
@@ -182,6 +169,9 @@ class ContactSpec(_Model):
     primary: Handle | None = None
     backup: Handle | None = None
     backup_after: TargetSpec | None = None
+    email: EmailAddress | None = None
+    phone: Phone | None = None
+    chat: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
 
 
 class EscalationLevelSpec(_Model):
@@ -286,3 +276,4 @@ class PolicySpec(_Model):
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
     channels: list[ChannelSpec] = Field(default_factory=list)
+    notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)

@@ -7,7 +7,8 @@ from datetime import time
 from typing import Any
 
 from fireline.adapters.policy_file.durations import parse_duration
-from fireline.adapters.policy_file.schema import CalendarSpec, PolicySpec, TargetSpec
+from fireline.adapters.policy_file.fields import TargetSpec
+from fireline.adapters.policy_file.schema import CalendarSpec, PolicySpec
 from fireline.domain.policy import ALWAYS_ON, Target
 
 

@@ -12,7 +12,9 @@ from fireline import __version__
 from fireline.bootstrap import Context, build_context
 from fireline.entrypoints.api import (
     catalog,
+    communication,
     incidents,
+    paging_rules,
     people,
     response,
     restriction,
@@ -70,9 +72,11 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(response.router)
     app.include_router(restriction.router)
     app.include_router(timers.router)
+    app.include_router(communication.router)
     app.include_router(schedules.router)
     app.include_router(catalog.router)
     app.include_router(people.router)
+    app.include_router(paging_rules.router)
     app.include_router(tokens.router)
     app.include_router(sessions.router)
 

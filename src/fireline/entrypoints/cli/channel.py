@@ -19,7 +19,13 @@ channel_app = typer.Typer(help="Notification channels of the policy.", no_args_i
 @channel_app.command("test")
 def send_test_message(
     name: Annotated[str, typer.Argument(help="the channel's name in the policy")],
-    to: Annotated[str, typer.Option(help="an address the channel understands")],
+    to: Annotated[
+        str,
+        typer.Option(
+            help="an address the channel understands: an email address, a phone number in "
+            "E.164 form, a Slack member ID or #room; '' for the channel's own room"
+        ),
+    ],
     file: Annotated[Path | None, typer.Option("--policy", help="a policy file")] = None,
 ) -> None:
     """Send a test message through channel NAME of the policy (FIRELINE_POLICY, or --policy).
@@ -35,10 +41,12 @@ def send_test_message(
     if config is None:
         names = ", ".join(c.name for c in policy.channels) or "none: the policy defines no channels"
         raise _fail([f"no channel {name!r} (allowed: {names})"])
+    said = f"This is a test of the {config.kind} channel {name!r}. No action is needed."
     message = Message(
         key=f"test-{uuid.uuid4()}",
         subject=f"Fireline test message ({name})",
-        text=f"This is a test of the {config.kind} channel {name!r}. No action is needed.",
+        text=said,
+        short=f"Fireline: {said}",
     )
     try:
         receipt = channel_for(config).send(message, to)

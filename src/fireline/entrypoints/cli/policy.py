@@ -50,12 +50,17 @@ def _problems(error: PolicyFileError) -> typer.Exit:
 def check(
     file: Annotated[Path, typer.Argument(help="The policy file to validate.")],
 ) -> None:
-    """Validate FILE; print its name and digest, or every problem with its line."""
+    """Validate FILE; print its name and digest, or every problem with its line.
+
+    A valid file may still come with notes: targets that would reach nobody as it stands
+    (a contact with no address, a method no channel carries). They do not fail the check."""
     try:
         loaded = load_policy_file(file)
     except PolicyFileError as error:
         raise _problems(error) from None
     typer.echo(f"{file}: valid (policy {loaded.policy.name}, digest {loaded.digest})")
+    for note in loaded.notes:
+        typer.echo(f"note: {note}")
 
 
 @policy_app.command("presets")

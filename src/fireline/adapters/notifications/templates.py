@@ -1,0 +1,170 @@
+"""Message templates: Jinja2 in a sandbox, checked before use, rendered for each channel.
+
+Templates come from policy files, so they run in Jinja2's immutable sandbox: they see only
+the variables of `fireline.domain.templating` (plain values), may not touch attributes such
+as ``__class__``, may not change what they are given, and may not build huge strings. An
+unknown variable or field is an error (``StrictUndefined``), never an empty string.
+
+`check_template` is what `policy check` runs on every template: syntax, unknown variables,
+a sample render (which is where the sandbox refuses), and for Slack blocks, valid JSON.
+`render_message` picks each part from the channel's templates, then the policy's, then
+Fireline's wording (`wording.DEFAULT_TEMPLATES`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import operator
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from fireline.adapters.notifications.wording import DEFAULT_TEMPLATES
+from fireline.domain.messages import ChannelConfig, Message
+from fireline.domain.notifications import TemplateText
+from fireline.domain.templating import SAMPLE, VARIABLES
+
+log = logging.getLogger("fireline.templates")
+
+MAX_PART = 20_000
+"""Characters a rendered part may have (an SMS is 1,600 at most, an email a page or two)."""
+_MAX_BUILT = 100_000
+"""The longest string or list a template may build with * (against memory bombs)."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, also refusing ``*`` and ``**`` results that grow too large."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**":
+            if isinstance(right, int) and right > 64:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        for value, count in ((left, right), (right, left)):
+            sized = isinstance(value, str | list | tuple) and isinstance(count, int)
+            if sized and len(value) * count > _MAX_BUILT:
+                raise SecurityError(f"would build more than {_MAX_BUILT} items")
+        return operator.mul(left, right)
+
+
+_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """What is wrong with one template part; `line` is within the template (1-based)."""
+
+    line: int | None
+    message: str
+
+
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> Template:
+    return _ENV.from_string(source)
+
+
+def check_template(part: str, source: str) -> TemplateProblem | None:
+    """The first problem of a template `part` (subject, text, short, markdown or blocks)
+    with `source`, or None when it compiles, asks only for known variables and renders
+    the sample without leaving the sandbox."""
+    try:
+        parsed = _ENV.parse(source)
+    except TemplateSyntaxError as error:
+        return TemplateProblem(error.lineno, f"syntax error: {error.message}")
+    unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
+    if unknown:
+        line = next((n.lineno for n in parsed.find_all(nodes.Name) if n.name == unknown[0]), None)
+        return TemplateProblem(
+            line, f"unknown variable {unknown[0]!r} (allowed: {', '.join(VARIABLES)})"
+        )
+    try:
+        rendered = _compiled(source).render(SAMPLE)
+    except SecurityError as error:
+        return TemplateProblem(
+            _template_line(error),
+            f"reaches outside the sandbox: {error} (allowed: the variables and their fields)",
+        )
+    except TemplateError as error:
+        return TemplateProblem(_template_line(error), f"fails on the sample incident: {error}")
+    except Exception as error:  # a template can raise anything Python can (1/0, …)
+        return TemplateProblem(
+            _template_line(error), f"fails on the sample incident: {type(error).__name__}: {error}"
+        )
+    if part == "blocks":
+        return _blocks_problem(rendered)
+    return None
+
+
+def render_message(
+    template: str,
+    *,
+    policy_templates: Mapping[str, TemplateText],
+    channel: ChannelConfig | None,
+    variables: Mapping[str, object],
+    key: str,
+    incident_id: str | None,
+) -> Message:
+    """The message `template` (initial, page, …) words for `channel`, with its parts from
+    the channel's templates, the policy's, or Fireline's. A part that fails at run time
+    (checked templates should not) falls back to Fireline's wording and is logged."""
+    levels = [
+        channel.templates.get(template) if channel else None,
+        policy_templates.get(template),
+        DEFAULT_TEMPLATES[template],
+    ]
+    parts: dict[str, str | None] = {}
+    for part in ("subject", "text", "short", "markdown", "blocks"):
+        source = next((t.part(part) for t in levels if t and t.part(part) is not None), None)
+        parts[part] = _render_part(template, part, source, variables) if source else None
+    blocks = parts["blocks"]
+    if blocks is not None and _blocks_problem(blocks) is not None:
+        blocks = None
+    return Message(
+        key=key,
+        subject=" ".join((parts["subject"] or "").split())[:250],
+        text=parts["text"] or "",
+        incident_id=incident_id,
+        short=" ".join((parts["short"] or "").split()),
+        markdown=parts["markdown"] or "",
+        blocks=blocks,
+    )
+
+
+def _render_part(template: str, part: str, source: str, variables: Mapping[str, object]) -> str:
+    try:
+        return _compiled(source).render(variables)[:MAX_PART]
+    except Exception as error:
+        log.warning("template %s.%s failed (%s); using Fireline's wording", template, part, error)
+        fallback = DEFAULT_TEMPLATES[template].part(part)
+        return _compiled(fallback).render(variables)[:MAX_PART] if fallback else ""
+
+
+def _blocks_problem(rendered: str) -> TemplateProblem | None:
+    try:
+        blocks = json.loads(rendered)
+    except ValueError as error:
+        return TemplateProblem(None, f"does not render valid JSON: {error}")
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+        return TemplateProblem(None, "must render a JSON list of Slack blocks (objects)")
+    return None
+
+
+def _template_line(error: BaseException) -> int | None:
+    """The template line an error was raised on: Jinja rewrites the traceback so that the
+    template's frames carry its own line numbers, under the file name ``<template>``."""
+    line = None
+    trace: types.TracebackType | None = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line

@@ -1,0 +1,337 @@
+"""Reaching people: from a timer's targets to the deliveries that carry its message.
+
+A target names people (`user:`, `contact:`, `role:`, `schedule:`), a group (`audience:`) or
+a room (`channel:`). Each person is reached by the methods of the incident's severity (or of
+the audience), each method through the channel that carries it. For a page, a person's own
+notification rules say when each method is used ("SMS after 2 minutes if nobody has
+acknowledged"); a method without a rule goes at once. A target that reaches nobody is said
+in words (`Reach.unreached`), never dropped without a trace.
+
+Pure: the caller passes the policy in force and a `Directory` of what the database knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fireline.domain.errors import InvalidInput
+from fireline.domain.notifications import METHOD_KINDS, METHOD_WORDS, METHODS
+from fireline.domain.policy import Policy, Role
+from fireline.domain.timers import spelled
+
+ROOM = "room"
+"""The method of a delivery to a `channel:` target: a post to the channel's own room."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a message can reach: a user (`name` is their handle) or a contact with its
+    own details (`name` is ``contact:NAME``)."""
+
+    name: str
+    label: str
+    email: str | None = None
+    phone: str | None = None
+    chat: str | None = None
+
+    def address(self, method: str) -> str | None:
+        """Where `method` reaches this person; None when they have no such address."""
+        if method == "email":
+            return self.email
+        if method in ("sms", "voice"):
+            return self.phone
+        if method == "chat":
+            return self.chat
+        return None
+
+
+@dataclass(frozen=True)
+class PersonalRule:
+    """One of a person's notification rules: page me by `method` `after` seconds (if the
+    incident is still unacknowledged by then)."""
+
+    method: str
+    after: int
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What reaching people needs beyond the policy: active people by handle, their rules,
+    who holds each role on the incident, and who is on call in each schedule now."""
+
+    people: Mapping[str, Person] = field(default_factory=dict)
+    rules: Mapping[str, tuple[PersonalRule, ...]] = field(default_factory=dict)
+    role_holders: Mapping[str, str] = field(default_factory=dict)
+    on_call: Mapping[str, str | None] = field(default_factory=dict)
+    """schedule name → the person on call (None: a gap)."""
+
+
+@dataclass(frozen=True)
+class Reached:
+    """One planned delivery: `recipient` is the target as written (``contact:cto``),
+    `person` whom fallbacks look up: a user's handle, ``contact:NAME`` for a contact with
+    its own details, None for a room."""
+
+    recipient: str
+    person: str | None
+    label: str
+    method: str
+    channel: str
+    address: str
+    delay: int = 0
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    deliveries: tuple[Reached, ...] = ()
+    unreached: tuple[str, ...] = ()
+    """Why a target reached nobody, one sentence each (for the timeline)."""
+
+
+def channel_for_method(policy: Policy, method: str) -> str | None:
+    """The channel that carries `method`: the one `via` names, else the first of a kind
+    that can carry it; None when the policy has none."""
+    named = policy.notifications.via.get(method)
+    if named is not None:
+        return named if policy.channel(named) is not None else None
+    kinds = METHOD_KINDS.get(method, ())
+    return next((c.name for c in policy.channels if c.kind in kinds), None)
+
+
+def reach(
+    targets: Sequence[str],
+    *,
+    severity: int,
+    is_page: bool,
+    policy: Policy,
+    directory: Directory,
+    methods: tuple[str, ...] = (),
+) -> Reach:
+    """The deliveries that carry a message to `targets`, and what could not be reached.
+
+    People are reached by `methods`, else by the severity's (an audience's own methods
+    win over both). A person reached through two targets gets one delivery per method (the
+    first target's).
+    """
+    deliveries: dict[tuple[str, str, int], Reached] = {}
+    unreached: list[str] = []
+    default_methods = methods or policy.notifications.methods_for(severity)
+    for target, methods, audience in _expand(targets, policy, default_methods, unreached):
+        kind, _, name = target.partition(":")
+        if kind == "channel":
+            if policy.channel(name) is None:
+                unreached.append(f"{target}: the policy has no channel {name!r}")
+                continue
+            room = Reached(target, None, name, ROOM, name, "", 0, audience)
+            deliveries.setdefault((target, ROOM, 0), room)
+            continue
+        person = _person(target, policy, directory, unreached)
+        if person is None:
+            continue
+        planned = _by_methods(target, person, methods, is_page, policy, directory, audience)
+        if not planned:
+            unreached.append(_why_unreachable(target, person, methods, policy))
+        for delivery in planned:
+            deliveries.setdefault((person.name, delivery.method, delivery.delay), delivery)
+    ordered = sorted(deliveries.values(), key=lambda d: d.delay)
+    return Reach(tuple(ordered), tuple(unreached))
+
+
+def fallback_for(
+    person: Person,
+    rules: Sequence[PersonalRule],
+    tried: Sequence[str],
+    policy: Policy,
+) -> tuple[str, str, str] | None:
+    """The next way to reach `person` after the methods in `tried` failed or are under way:
+    (method, channel, address) in the order of their own rules, then email, SMS, call, chat;
+    None when nothing is left."""
+    order = [*dict.fromkeys(rule.method for rule in rules), *METHODS]
+    for method in dict.fromkeys(order):
+        if method in tried:
+            continue
+        channel, address = channel_for_method(policy, method), person.address(method)
+        if channel is not None and address is not None:
+            return method, channel, address
+    return None
+
+
+def person_for(name: str, policy: Policy, people: Mapping[str, Person]) -> Person | None:
+    """The person a delivery's `person` handle (a user, or ``contact:NAME``) stands for."""
+    if name.startswith("contact:"):
+        contact = policy.contact(name.removeprefix("contact:"))
+        if contact is None:
+            return None
+        return Person(name, contact.label, contact.email, contact.phone, contact.chat)
+    return people.get(name)
+
+
+def _expand(
+    targets: Sequence[str], policy: Policy, methods: tuple[str, ...], unreached: list[str]
+) -> list[tuple[str, tuple[str, ...], str | None]]:
+    """Targets with audiences replaced by their members: (target, methods, audience)."""
+    expanded: list[tuple[str, tuple[str, ...], str | None]] = []
+    for target in targets:
+        kind, _, name = target.partition(":")
+        if kind != "audience":
+            expanded.append((target, methods, None))
+            continue
+        audience = policy.notifications.audience(name)
+        if audience is None:
+            unreached.append(f"{target}: the policy in force has no audience {name!r}")
+            continue
+        if not audience.notify:
+            unreached.append(f"{target}: {audience.label} has nobody in it (add notify targets)")
+        expanded += [(member, audience.methods or methods, name) for member in audience.notify]
+    return expanded
+
+
+def handles_needed(targets: Sequence[str], *, policy: Policy, directory: Directory) -> set[str]:
+    """The user handles that reaching `targets` may look up in `directory.people` (whose
+    `role_holders` and `on_call` must be filled already): load those, then call `reach`."""
+    handles = set()
+    for target, _, _ in _expand(targets, policy, (), []):
+        whom = _whom(target, policy, directory)
+        if isinstance(whom, str):
+            handles.add(whom)
+    return handles
+
+
+def _person(
+    target: str, policy: Policy, directory: Directory, unreached: list[str]
+) -> Person | None:
+    whom = _whom(target, policy, directory)
+    if isinstance(whom, _Nobody):
+        unreached.append(f"{target}: {whom.reason}")
+        return None
+    if isinstance(whom, Person):
+        return whom
+    person = directory.people.get(whom)
+    if person is None:
+        unreached.append(f"{target}: {whom} is not an active user")
+    return person
+
+
+@dataclass(frozen=True)
+class _Nobody:
+    reason: str
+
+
+def _whom(target: str, policy: Policy, directory: Directory) -> str | Person | _Nobody:
+    """Whom a person target stands for: a user's handle, a contact's own details, or why
+    nobody."""
+    kind, _, name = target.partition(":")
+    if kind == "user":
+        return name
+    if kind == "contact":
+        contact = policy.contact(name)
+        if contact is None:
+            return _Nobody(f"the policy in force has no contact {name!r}")
+        if contact.primary is not None:
+            return contact.primary
+        if contact.has_address:
+            return Person(target, contact.label, contact.email, contact.phone, contact.chat)
+        return _Nobody(
+            f"{contact.label} has no person or address "
+            "(set primary, or email, phone or chat, in the policy's contacts)"
+        )
+    if kind == "role":
+        role = policy.role(name)
+        handle = directory.role_holders.get(name)
+        if handle is None and role is not None and role.on_call is not None:
+            handle = directory.on_call.get(role.on_call)
+        return (
+            handle if handle is not None else _Nobody("nobody holds the role" + _on_call_note(role))
+        )
+    if kind == "schedule":
+        handle = directory.on_call.get(name)
+        return handle if handle is not None else _Nobody("nobody is on call (a gap)")
+    return _Nobody(f"cannot reach {kind!r} targets")
+
+
+def _on_call_note(role: Role | None) -> str:
+    if role is None or role.on_call is None:
+        return ""
+    return f" and nobody is on call in {role.on_call}"
+
+
+def _by_methods(
+    target: str,
+    person: Person,
+    methods: tuple[str, ...],
+    is_page: bool,
+    policy: Policy,
+    directory: Directory,
+    audience: str | None,
+) -> list[Reached]:
+    usable = [m for m in methods if channel_for_method(policy, m) and person.address(m)]
+    if not usable:
+        # Not reachable the way the severity says: reach them at all, by whatever they have.
+        fallback = fallback_for(person, directory.rules.get(person.name, ()), (), policy)
+        usable = [fallback[0]] if fallback else []
+    rules = directory.rules.get(person.name, ()) if is_page else ()
+    planned = []
+    for method in usable:
+        channel, address = channel_for_method(policy, method), person.address(method)
+        assert channel is not None
+        assert address is not None
+        delays = [rule.after for rule in rules if rule.method == method] or [0]
+        handle = None if person.name.startswith("contact:") else person.name
+        label = person.label if handle is None else person.name
+        planned += [
+            Reached(target, handle or person.name, label, method, channel, address, d, audience)
+            for d in dict.fromkeys(delays)
+        ]
+    return planned
+
+
+def _why_unreachable(target: str, person: Person, methods: tuple[str, ...], policy: Policy) -> str:
+    if not methods:
+        return f"{target}: no notification methods for this severity (notifications.methods)"
+    missing = [m for m in methods if channel_for_method(policy, m) is None]
+    if len(missing) == len(methods):
+        words = ", ".join(METHOD_WORDS[m] for m in missing)
+        return f"{target}: the policy has no channel for {words}"
+    return f"{target}: {person.label} has no address for {', '.join(methods)}"
+
+
+def describe_reach(found: Reach) -> str:
+    """ "; reaching ana by phone call, chat, SMS after 2m; not reached: contact:cto: …" """
+    text = ""
+    if found.deliveries:
+        by_label: dict[str, list[str]] = {}
+        for d in found.deliveries:
+            how = d.channel if d.method == ROOM else METHOD_WORDS[d.method]
+            when = f" after {spelled(timedelta(seconds=d.delay))}" if d.delay else ""
+            by_label.setdefault(d.label, []).append(how + when)
+        text += "; reaching " + "; ".join(
+            f"{label} by {', '.join(ways)}" for label, ways in by_label.items()
+        )
+    if found.unreached:
+        text += "; not reached: " + "; ".join(found.unreached)
+    return text
+
+
+MAX_RULES = 10
+MAX_RULE_DELAY = 24 * 3600
+
+
+def check_personal_rules(rules: Sequence[PersonalRule]) -> tuple[PersonalRule, ...]:
+    """The rules, or InvalidInput naming the first that is not allowed."""
+    if len(rules) > MAX_RULES:
+        raise InvalidInput("rules", f"at most {MAX_RULES} rules")
+    for position, rule in enumerate(rules):
+        if rule.method not in METHODS:
+            raise InvalidInput(
+                f"rules[{position}].method",
+                f"unknown method {rule.method[:40]!r} (allowed: {', '.join(METHODS)})",
+            )
+        if not 0 <= rule.after <= MAX_RULE_DELAY:
+            raise InvalidInput(f"rules[{position}].after", "from 0 to 24 hours")
+    seen = [(r.method, r.after) for r in rules]
+    if len(set(seen)) != len(seen):
+        raise InvalidInput("rules", "the same method and delay twice")
+    return tuple(rules)

@@ -1,0 +1,197 @@
+"""Use cases that tell people things: the messages fired timers send, and the wording of them.
+
+`notify_fired` runs inside the worker's firing step: for each timer that tells someone
+(initial notification, escalation, page, notice, reminder, resolution notice) it works out
+whom its targets reach now, words the message for each channel, and stores one delivery per
+recipient and method in the outbox, in the same transaction as the timer's timeline entry.
+Nothing is sent here: the outbox workers do that (`fireline.services.outbox`).
+
+Notifications follow the policy in force (today's channels, people and wording), as
+on-call schedules do; which timers an incident has follows its pinned version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fireline.domain.clocks import status_spans
+from fireline.domain.communication import PAGING_KINDS, TEMPLATE_OF, audience_of, next_update_due
+from fireline.domain.incident import Incident
+from fireline.domain.people import User
+from fireline.domain.policy import Policy
+from fireline.domain.recipients import Directory, Person, Reach, Reached, handles_needed, reach
+from fireline.domain.templating import Happened, template_variables
+from fireline.domain.timers import TimerKind, course_of
+from fireline.services.delivery_ports import NewDelivery, Renderer
+from fireline.services.ports import Store
+from fireline.services.timer_ports import StoredTimer
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How messages are worded: the template renderer, and the address people open
+    incidents at (FIRELINE_PUBLIC_URL)."""
+
+    render: Renderer
+    public_url: str
+
+    def incident_url(self, incident_id: str) -> str:
+        return f"{self.public_url.rstrip('/')}/api/v1/incidents/{incident_id}"
+
+
+def message_key(*parts: str) -> str:
+    """The idempotency key of one message to one recipient by one method: the same parts
+    give the same key, so planning a message twice stores it once."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def person_of(user: User) -> Person:
+    return Person(user.name, user.full_name or user.name, user.email, user.phone, user.chat_handle)
+
+
+def load_people(store: Store, handles: Sequence[str]) -> dict[str, Person]:
+    """The active users among `handles`, as people a message can reach."""
+    users = store.get_users(sorted(set(handles)))
+    return {name: person_of(user) for name, user in users.items() if user.is_active}
+
+
+def notify_fired(
+    store: Store,
+    policy: Policy,
+    wording: Wording,
+    fired: Sequence[StoredTimer],
+    on_call: Mapping[str, str | None],
+    now: datetime,
+) -> dict[int, Reach]:
+    """Store the deliveries of every timer in `fired` that tells someone; by timer ID, whom
+    its targets reached and whom not. `on_call` is who is on call in each schedule now."""
+    telling = [t for t in fired if t.timer.targets and t.timer.kind in TEMPLATE_OF]
+    if not telling:
+        return {}
+    ids = sorted({t.incident_id for t in telling})
+    incidents = store.get_incidents(ids)
+    holders = store.role_holders_of(ids)
+    handles: set[str] = set()
+    for t in telling:
+        directory = Directory(role_holders=holders.get(t.incident_id, {}), on_call=on_call)
+        handles |= handles_needed(t.timer.targets, policy=policy, directory=directory)
+    people = load_people(store, sorted(handles))
+    rules = store.notification_rules(sorted(people))
+    reaches: dict[int, Reach] = {}
+    batch: list[NewDelivery] = []
+    for t in telling:
+        incident = incidents.get(t.incident_id)
+        if incident is None:
+            continue
+        directory = Directory(people, rules, holders.get(t.incident_id, {}), on_call)
+        # A page asks for an acknowledgement; once there is one, it is news, not a page.
+        is_page = t.timer.kind in PAGING_KINDS and incident.acknowledged_at is None
+        reminders = policy.notifications.reminders
+        found = reach(
+            t.timer.targets,
+            severity=incident.severity,
+            is_page=is_page,
+            policy=policy,
+            directory=directory,
+            methods=reminders.methods
+            if reminders and t.timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE)
+            else (),
+        )
+        reaches[t.id] = found
+        template = TEMPLATE_OF[t.timer.kind]
+        name = audience_of(t.timer)
+        next_at, every = (None, None)
+        if template == "initial":
+            next_at, every = next_update(store, policy, incident)
+        variables = template_variables(
+            incident=incident,
+            policy=policy,
+            now=now,
+            incident_url=wording.incident_url(incident.id),
+            happened=Happened(t.timer.kind.value, t.timer.note, t.timer.level),
+            audience=policy.notifications.audience(name) if name else None,
+            next_update_at=next_at,
+            update_every=every,
+        )
+        batch += word_deliveries(
+            found.deliveries,
+            policy=policy,
+            wording=wording,
+            incident=incident,
+            notification=f"{incident.id}/{t.timer.key}",
+            template=template,
+            is_page=is_page,
+            variables=variables,
+            now=now,
+        )
+    store.add_deliveries(batch, now)
+    return reaches
+
+
+def word_deliveries(
+    planned: Sequence[Reached],
+    *,
+    policy: Policy,
+    wording: Wording,
+    incident: Incident,
+    notification: str,
+    template: str,
+    is_page: bool,
+    variables: Mapping[str, object],
+    now: datetime,
+) -> list[NewDelivery]:
+    """One delivery per planned recipient and method, its message worded for its channel."""
+    batch = []
+    for r in planned:
+        audience = policy.notifications.audience(r.audience) if r.audience else None
+        key = message_key(notification, r.recipient, r.method, r.channel, str(r.delay))
+        own = {
+            **variables,
+            "recipient": r.label,
+            "audience": (
+                {"name": audience.name, "label": audience.label, "content": audience.content}
+                if audience
+                else variables.get("audience")
+            ),
+        }
+        message = wording.render(
+            template,
+            policy_templates=policy.notifications.templates,
+            channel=policy.channel(r.channel),
+            variables=own,
+            key=key,
+            incident_id=incident.id,
+        )
+        batch.append(
+            NewDelivery(
+                incident_id=incident.id,
+                notification=notification,
+                reached=r,
+                template=template,
+                is_page=is_page,
+                message=message,
+                due_at=now + timedelta(seconds=r.delay),
+            )
+        )
+    return batch
+
+
+def next_update(
+    store: Store, policy: Policy, incident: Incident
+) -> tuple[datetime | None, int | None]:
+    """When the incident's next stakeholder update is due (to any audience), and the
+    shortest cadence of its audiences in seconds; (None, None) when none has a cadence."""
+    cadenced = policy.notifications.audiences_with_cadence(incident.severity)
+    if not cadenced:
+        return None, None
+    course = course_of(
+        incident,
+        status_spans(incident.declared_at, store.status_changes(incident.id)),
+        cadence=store.cadence_marks(incident.id),
+    )
+    dues = [d for a in cadenced if (d := next_update_due(course, policy, a)) is not None]
+    every = min(a.updates.every.seconds for a in cadenced if a.updates)
+    return (min(dues) if dues else None), every

@@ -1,0 +1,232 @@
+"""The outbox worker's steps: deliver one stored message, or fail those nobody can send.
+
+`deliver_next` is one step of one channel's lane (like healthchecks' `sendalerts`): it
+claims the channel's earliest due delivery in one short transaction, sends it with no
+transaction open, and records the outcome in a second one. Each channel has its own lane,
+so a slow or failing channel never holds the others back.
+
+What a crash can do: a worker killed after claiming leaves the delivery `sending` until its
+lease runs out; another worker (or its restart) then sends it again with the same message
+key, which receivers that honour idempotency keys recognise. A delivery recorded as
+delivered is never sent again, and each outcome is written on the timeline once: recording
+is a conditional update on the claim, in the same transaction as the timeline entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from fireline.domain.deliveries import (
+    Delivery,
+    DeliveryFailed,
+    DeliveryStatus,
+    cancelled_event,
+    delivered_event,
+    failed_event,
+    lease_for,
+    retry_at,
+)
+from fireline.domain.notifications import METHOD_WORDS
+from fireline.domain.policy import Policy
+from fireline.domain.recipients import Reached, fallback_for, person_for
+from fireline.domain.timeline import TimelineEvent
+from fireline.services.delivery_ports import Claimed, NewDelivery, Send
+from fireline.services.notifications import load_people, message_key
+from fireline.services.ports import Database, Store
+
+log = logging.getLogger("fireline.outbox")
+
+Clock = Callable[[], datetime]
+SWEEP_BATCH = 100
+
+
+def deliver_next(
+    database: Database, policy: Policy, send: Send, channel: str, *, clock: Clock
+) -> bool:
+    """Claim, send and record the channel's earliest due delivery; False when none is due.
+
+    A page whose incident was acknowledged (or resolved) before it went out is cancelled
+    instead of sent. Transient failures are tried again later (`retry_at`); a permanent
+    one, or running out of attempts, ends the delivery and falls back to the person's next
+    way of being reached."""
+    config = policy.channel(channel)
+    if config is None:
+        return False
+    timeout = float(str(config.settings.get("timeout") or 10))
+    now = clock()
+    with database.transaction() as store:
+        claimed = store.claim_delivery(channel, now, lease_for(timeout), uuid.uuid4().hex)
+        if claimed is None:
+            return False
+        if _answered(store, claimed.delivery):
+            _cancel(store, claimed, now)
+            return True
+    try:
+        receipt = send(config, claimed.message, claimed.delivery.address)
+    except Exception as error:
+        _record_failure(database, policy, claimed, error, clock())
+    else:
+        _record_success(database, claimed, receipt, clock())
+    return True
+
+
+def next_delivery_due(database: Database, channel: str) -> datetime | None:
+    """When the channel's next delivery may be claimed (None: nothing outstanding)."""
+    with database.transaction(write=False) as store:
+        return store.next_delivery_due(channel)
+
+
+def fail_deliveries_off_channels(database: Database, policy: Policy, *, now: datetime) -> int:
+    """End the outstanding deliveries of channels the policy no longer has (nobody would
+    ever send them), falling back where a person can be reached another way; how many."""
+    names = [c.name for c in policy.channels]
+    with database.transaction() as store:
+        stranded = store.deliveries_off_channels(names, SWEEP_BATCH)
+        for delivery in stranded:
+            reason = f"the policy in force has no channel {delivery.channel!r}"
+            ended = store.finish_delivery(
+                delivery.id, None, status=DeliveryStatus.FAILED, now=now, error=reason
+            )
+            if ended is not None:
+                _end(store, policy, ended, reason, gave_up=False, now=now)
+        return len(stranded)
+
+
+def _answered(store: Store, delivery: Delivery) -> bool:
+    if not delivery.is_page or delivery.incident_id is None:
+        return False
+    incident = store.get_incident(delivery.incident_id)
+    return incident is not None and (
+        incident.acknowledged_at is not None or incident.resolved_at is not None
+    )
+
+
+def _cancel(store: Store, claimed: Claimed, now: datetime) -> None:
+    delivery = claimed.delivery
+    incident = store.get_incident(delivery.incident_id or "")
+    why = "the incident was resolved first"
+    if incident is not None and incident.acknowledged_at is not None:
+        by = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
+        why = f"acknowledged{by} at {incident.acknowledged_at.strftime('%H:%M:%S')}"
+    done = store.finish_delivery(
+        delivery.id,
+        claimed.claim,
+        status=DeliveryStatus.CANCELLED,
+        now=now,
+        error=why,
+        outcome="cancelled",
+    )
+    if done is not None:
+        _timeline(store, done, cancelled_event(done, now, why))
+
+
+def _record_success(database: Database, claimed: Claimed, receipt: str, now: datetime) -> None:
+    with database.transaction() as store:
+        done = store.finish_delivery(
+            claimed.delivery.id,
+            claimed.claim,
+            status=DeliveryStatus.DELIVERED,
+            now=now,
+            receipt=receipt,
+            outcome="delivered",
+        )
+        if done is None:
+            log.warning("delivery %d was taken over before it was recorded", claimed.delivery.id)
+            return
+        _timeline(store, done, delivered_event(done, now, receipt))
+
+
+def _record_failure(
+    database: Database, policy: Policy, claimed: Claimed, error: Exception, now: datetime
+) -> None:
+    if isinstance(error, DeliveryFailed):
+        reason, permanent, asked = error.reason, error.permanent, error.retry_after
+    else:
+        # Not a channel's verdict but a bug in one: say so loudly, and try again later.
+        log.error("channel %s raised %r", claimed.delivery.channel, error, exc_info=error)
+        reason, permanent, asked = f"{type(error).__name__}: {error}", False, None
+    delivery = claimed.delivery
+    outcome = "permanent" if permanent else "transient"
+    retry = None if permanent else retry_at(delivery.key, delivery.attempts, now, asked)
+    with database.transaction() as store:
+        status = DeliveryStatus.PENDING if retry is not None else DeliveryStatus.FAILED
+        done = store.finish_delivery(
+            delivery.id,
+            claimed.claim,
+            status=status,
+            now=now,
+            due_at=retry,
+            error=reason,
+            outcome=outcome,
+        )
+        if done is None or retry is not None:
+            return
+        _end(store, policy, done, reason, gave_up=not permanent, now=now)
+
+
+def _end(
+    store: Store, policy: Policy, delivery: Delivery, reason: str, *, gave_up: bool, now: datetime
+) -> None:
+    """A delivery failed for good: fall back to the person's next way, and say so."""
+    fallback = _fall_back(store, policy, delivery, now)
+    then = None
+    if fallback is not None:
+        then = METHOD_WORDS.get(fallback.method, fallback.method)
+    event = failed_event(delivery, now, reason, gave_up=gave_up, fallback=then)
+    _timeline(store, delivery, event)
+
+
+def _fall_back(store: Store, policy: Policy, delivery: Delivery, now: datetime) -> Reached | None:
+    """Queue the message for the person's next method (their rules' order, then email,
+    SMS, call, chat), skipping the methods this message already went or is going by."""
+    if delivery.person is None:
+        return None
+    people = load_people(store, [delivery.person])
+    person = person_for(delivery.person, policy, people)
+    if person is None:
+        return None
+    tried = [
+        d.method for d in store.deliveries_of(delivery.notification) if d.person == person.name
+    ]
+    rules = store.notification_rules([person.name]).get(person.name, ())
+    found = fallback_for(person, rules, tried, policy)
+    if found is None:
+        return None
+    method, channel, address = found
+    reached = Reached(
+        delivery.recipient,
+        delivery.person,
+        delivery.label,
+        method,
+        channel,
+        address,
+        0,
+        delivery.audience,
+    )
+    original = store.delivery_message(delivery.id)
+    key = message_key(delivery.key, "fallback", method)
+    store.add_deliveries(
+        [
+            NewDelivery(
+                incident_id=delivery.incident_id,
+                notification=delivery.notification,
+                reached=reached,
+                template=delivery.template,
+                is_page=delivery.is_page,
+                message=replace(original, key=key),
+                due_at=now,
+                fallback_of=delivery.id,
+            )
+        ],
+        now,
+    )
+    return reached
+
+
+def _timeline(store: Store, delivery: Delivery, event: TimelineEvent) -> None:
+    if delivery.incident_id is not None:
+        store.append_events(delivery.incident_id, [event])

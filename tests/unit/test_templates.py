@@ -1,0 +1,116 @@
+"""Message templates: handbook 002's wording by default, overrides per policy and channel,
+checked before use, and kept inside Jinja2's sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fireline.adapters.notifications.templates import check_template, render_message
+from fireline.domain.messages import ChannelConfig
+from fireline.domain.notifications import TemplateText
+from fireline.domain.templating import SAMPLE
+
+
+def render(template: str, **kwargs: object) -> object:
+    options: dict[str, object] = {
+        "policy_templates": {},
+        "channel": None,
+        "variables": SAMPLE,
+        "key": "k1",
+        "incident_id": "INC-2026-1125-001",
+    }
+    options.update(kwargs)
+    return render_message(template, **options)  # type: ignore[arg-type]
+
+
+def test_the_initial_notification_is_handbook_002_s_template() -> None:
+    message = render("initial")
+    assert message.subject == "INCIDENT ALERT - checkout (INC-2026-1125-001, Sev-1)"  # type: ignore[attr-defined]
+    text = message.text  # type: ignore[attr-defined]
+    for line in (
+        "INCIDENT ALERT - checkout",
+        "Status: Investigating",
+        "Severity: Critical",
+        "Impact: Card payments fail with a timeout",
+        "Affected Services: checkout, payments",
+        "Start Time: 2026-11-25 10:00 UTC",
+        "will provide updates every 30 minutes",
+        "Next Update: 2026-11-25 10:30 UTC",
+        "Status Page: https://status.example.com",
+    ):
+        assert line in text, line
+
+
+def test_the_status_update_and_resolution_notice_follow_handbook_002() -> None:
+    update = render("update").text  # type: ignore[attr-defined]
+    assert "INCIDENT UPDATE - checkout" in update
+    assert "Update: Rolled back the 10:02 deploy" in update
+    assert "Next Steps: Watch error rates" in update
+    resolved = render("resolution").text  # type: ignore[attr-defined]
+    assert "INCIDENT RESOLVED - checkout" in resolved
+    assert "Duration: 1 hour 30 minutes" in resolved
+    assert "We apologize for the inconvenience." in resolved
+
+
+def test_a_part_comes_from_the_channel_then_the_policy_then_fireline() -> None:
+    policy = {"page": TemplateText(subject="POLICY {{ incident.id }}", short="policy short")}
+    channel = ChannelConfig("slack", "slack", {}, {"page": TemplateText(short="CHANNEL short")})
+    message = render("page", policy_templates=policy, channel=channel)
+    assert message.subject == "POLICY INC-2026-1125-001"  # type: ignore[attr-defined]
+    assert message.short == "CHANNEL short"  # type: ignore[attr-defined]
+    assert message.text.startswith("Escalated to level 2")  # type: ignore[attr-defined]
+
+
+def test_slack_blocks_are_rendered_as_json_with_values_escaped() -> None:
+    blocks = (
+        '[{"type": "section", "text": {"type": "mrkdwn", "text": {{ incident.title | tojson }}}}]'
+    )
+    variables = {**SAMPLE, "incident": {**SAMPLE["incident"], "title": 'Say "hi" <b>'}}  # type: ignore[dict-item]
+    message = render(
+        "page", policy_templates={"page": TemplateText(blocks=blocks)}, variables=variables
+    )
+    parsed = json.loads(message.blocks)  # type: ignore[attr-defined]
+    assert parsed[0]["text"]["text"] == 'Say "hi" <b>'
+
+
+def test_a_template_that_breaks_at_run_time_falls_back_to_fireline_s_wording() -> None:
+    broken = {"page": TemplateText(subject="{{ incident.nope }}")}
+    message = render("page", policy_templates=broken)
+    assert message.subject.startswith("[Sev-1] INC-2026-1125-001")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("part", "source", "line", "words"),
+    [
+        ("text", "Hello\n{% if incident %}\nno end", 2, "syntax error"),
+        ("subject", "a\nb\n{{ incident.title }\nc", 3, "syntax error"),
+        ("text", "a\nb\n{{ incidnet.title }}", 3, "unknown variable 'incidnet'"),
+        ("text", "a\n{{ incident.nope }}", 2, "has no attribute 'nope'"),
+        ("text", "x\n{{ incident.__class__.__mro__ }}", 2, "reaches outside the sandbox"),
+        ("subject", "{{ ''.__class__.__mro__[1].__subclasses__() }}", 1, "outside the sandbox"),
+        ("text", "{{ incident.services.append('x') }}", 1, "outside the sandbox"),
+        ("text", "{{ 'x' * 1000000 }}", 1, "outside the sandbox"),
+        ("text", "{{ 1 / 0 }}", 1, "ZeroDivisionError"),
+        ("blocks", "not json", None, "does not render valid JSON"),
+        ("blocks", '{"type": "section"}', None, "a JSON list of Slack blocks"),
+    ],
+)
+def test_a_bad_template_is_refused_with_its_line(
+    part: str, source: str, line: int | None, words: str
+) -> None:
+    problem = check_template(part, source)
+    assert problem is not None
+    assert words in problem.message
+    assert problem.line == line
+
+
+def test_every_fireline_template_passes_its_own_check() -> None:
+    from fireline.adapters.notifications.wording import DEFAULT_TEMPLATES
+
+    for name, template in DEFAULT_TEMPLATES.items():
+        for part in ("subject", "text", "short", "markdown", "blocks"):
+            source = template.part(part)
+            if source is not None:
+                assert check_template(part, source) is None, (name, part)
