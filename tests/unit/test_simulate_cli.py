@@ -60,8 +60,14 @@ def test_acknowledging_in_time_leaves_no_response_breach_and_a_pause_moves_the_r
 
 def test_resolving_before_a_target_means_nothing_fires_for_it() -> None:
     events = simulate("--preset", "handbook_004", "--at", "2026-11-25T10:00Z", "--resolve-at", "5m")
-    # Only the review deadline is left: 5 business days after the resolution (14 days shown).
-    assert [e["kind"] for e in events] == ["review_due"]
+    # No clock, escalation or reminder fires: the initial notification at declaration and
+    # the resolution notice went out, and the review deadline is left: 5 business days
+    # after the resolution (14 days shown).
+    assert [(e["kind"], e["after"]) for e in events] == [
+        ("initial_notice", 0),
+        ("resolution_notice", 300),
+        ("review_due", 7 * 86400 + 300),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,13 @@ def test_a_004_incident_resolved_early_still_shows_its_review_deadline() -> None
         "--preset", "handbook_004", "--severity", "1", "--resolve-at", "20m", "--for", "8d"
     )
     kinds = [e["kind"] for e in events]
-    assert kinds == ["sla_warning", "sla_breach", "review_due"]
+    assert kinds == [
+        "initial_notice",
+        "sla_warning",
+        "sla_breach",
+        "resolution_notice",  # before customer support's first update was due (30m)
+        "review_due",
+    ]
     # Resolved Wednesday 10:20: 40 business hours later is the next Wednesday at 10:20.
     assert events[-1]["at"] == "2026-12-02T10:20:00Z"
 
@@ -226,7 +232,7 @@ def test_the_table_says_what_was_simulated_and_spells_durations() -> None:
             "policy",
             "simulate",
             "--preset",
-            "handbook_004",
+            "handbook_003",
             "--at",
             AT,
             "--resolve-at",

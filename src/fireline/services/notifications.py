@@ -24,7 +24,7 @@ from fireline.domain.people import User
 from fireline.domain.policy import Policy
 from fireline.domain.recipients import Directory, Person, Reach, Reached, handles_needed, reach
 from fireline.domain.templating import Happened, template_variables
-from fireline.domain.timers import TimerKind, course_of
+from fireline.domain.timers import Timer, TimerKind, course_of
 from fireline.services.delivery_ports import NewDelivery, Renderer
 from fireline.services.ports import Store
 from fireline.services.timer_ports import StoredTimer
@@ -89,46 +89,65 @@ def notify_fired(
         directory = Directory(people, rules, holders.get(t.incident_id, {}), on_call)
         # A page asks for an acknowledgement; once there is one, it is news, not a page.
         is_page = t.timer.kind in PAGING_KINDS and incident.acknowledged_at is None
-        reminders = policy.notifications.reminders
         found = reach(
             t.timer.targets,
             severity=incident.severity,
             is_page=is_page,
             policy=policy,
             directory=directory,
-            methods=reminders.methods
-            if reminders and t.timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE)
-            else (),
+            methods=_methods_of(t.timer, policy),
         )
         reaches[t.id] = found
-        template = TEMPLATE_OF[t.timer.kind]
-        name = audience_of(t.timer)
-        next_at, every = (None, None)
-        if template == "initial":
-            next_at, every = next_update(store, policy, incident)
-        variables = template_variables(
-            incident=incident,
-            policy=policy,
-            now=now,
-            incident_url=wording.incident_url(incident.id),
-            happened=Happened(t.timer.kind.value, t.timer.note, t.timer.level),
-            audience=policy.notifications.audience(name) if name else None,
-            next_update_at=next_at,
-            update_every=every,
-        )
-        batch += word_deliveries(
-            found.deliveries,
-            policy=policy,
-            wording=wording,
-            incident=incident,
-            notification=f"{incident.id}/{t.timer.key}",
-            template=template,
-            is_page=is_page,
-            variables=variables,
-            now=now,
-        )
-    store.add_deliveries(batch, now)
+        if found.deliveries:
+            batch += _word_timer(store, policy, wording, incident, t.timer, found, is_page, now)
+    if batch:
+        store.add_deliveries(batch, now)
     return reaches
+
+
+def _methods_of(timer: Timer, policy: Policy) -> tuple[str, ...]:
+    """Reminders go by `reminders.methods` (a reminder is no page); others by the
+    severity's methods (an empty answer)."""
+    reminders = policy.notifications.reminders
+    if reminders and timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE):
+        return reminders.methods
+    return ()
+
+
+def _word_timer(
+    store: Store,
+    policy: Policy,
+    wording: Wording,
+    incident: Incident,
+    timer: Timer,
+    found: Reach,
+    is_page: bool,
+    now: datetime,
+) -> list[NewDelivery]:
+    template = TEMPLATE_OF[timer.kind]
+    name = audience_of(timer)
+    next_at, every = next_update(store, policy, incident) if template == "initial" else (None, None)
+    variables = template_variables(
+        incident=incident,
+        policy=policy,
+        now=now,
+        incident_url=wording.incident_url(incident.id),
+        happened=Happened(timer.kind.value, timer.note, timer.level),
+        audience=policy.notifications.audience(name) if name else None,
+        next_update_at=next_at,
+        update_every=every,
+    )
+    return word_deliveries(
+        found.deliveries,
+        policy=policy,
+        wording=wording,
+        incident=incident,
+        notification=f"{incident.id}/{timer.key}",
+        template=template,
+        is_page=is_page,
+        variables=variables,
+        now=now,
+    )
 
 
 def word_deliveries(

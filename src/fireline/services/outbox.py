@@ -56,7 +56,7 @@ def deliver_next(
     config = policy.channel(channel)
     if config is None:
         return False
-    timeout = float(str(config.settings.get("timeout") or 10))
+    timeout = float(config.settings.get("timeout") or 10)
     now = clock()
     with database.transaction() as store:
         claimed = store.claim_delivery(channel, now, lease_for(timeout), uuid.uuid4().hex)

@@ -185,11 +185,12 @@ def _choose(policy: Policy, course: Course, names: Sequence[str] | None) -> list
     due = audiences_due(course, policy)
     if due:
         return due
-    upcoming = [
-        f"{a.label} at {d.strftime('%H:%M')} UTC"
+    coming = [
+        (d, a.label)
         for a in policy.notifications.audiences_with_cadence(course.severity)
         if (d := next_update_due(course, policy, a)) is not None
     ]
+    upcoming = [f"{label} at {d.strftime('%H:%M')} UTC" for d, label in sorted(coming)]
     raise Conflict(
         "no audience is due an update"
         + (f" (next: {', '.join(upcoming)})" if upcoming else "")

@@ -43,8 +43,8 @@ def test_only_admins_manage_people_and_read_the_audit_log() -> None:
         assert holders == {AccessRole.ADMIN}, permission
 
 
-def test_viewers_change_nothing_but_their_own_credentials() -> None:
-    own = {Permission.TOKEN_OWN, Permission.SELF_PASSWORD}
+def test_viewers_change_nothing_but_their_own_credentials_and_notification_rules() -> None:
+    own = {Permission.TOKEN_OWN, Permission.SELF_PASSWORD, Permission.SELF_NOTIFY}
     assert ROLE_PERMISSIONS[AccessRole.VIEWER] <= SCOPE_PERMISSIONS[Scope.READ] | own
 
 

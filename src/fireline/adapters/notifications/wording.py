@@ -34,7 +34,8 @@ We are aware of an issue affecting {{ incident.service }}. Our team is
 investigating{% if update_every %} and will provide updates every {{ update_every }}{% endif %}.
 
 Next Update: {{ next_update_at or "as soon as we know more" }}
-Status Page: {{ status_page or incident.url }}
+{% if status_page %}Status Page: {{ status_page }}
+{% endif %}Incident: {{ incident.url }}
 """,
     short="Fireline: Sev-{{ incident.severity }} incident {{ incident.id }}: "
     "{{ incident.title }}. Please acknowledge.",
@@ -79,8 +80,8 @@ REMINDER = TemplateText(
 {{ event.note if event else "A stakeholder update is due." }}
 
 {% if audience and audience.content %}They expect: {{ audience.content }}
-{% endif %}Post it with `fireline incident update {{ incident.id }}` or
-POST {{ incident.url }}/updates
+{% endif %}Post it with `fireline incident post-update {{ incident.id }} --message …`
+or POST {{ incident.url }}/updates
 
 """
     + _FACTS,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+# Importing it registers `incident post-update` and `incident deliveries` on incident_app.
+from fireline.entrypoints.cli import communication  # noqa: F401
 from fireline.entrypoints.cli.admin import db_app, serve
 from fireline.entrypoints.cli.channel import channel_app
 from fireline.entrypoints.cli.incident import incident_app
