@@ -30,6 +30,7 @@ contacts:
   - {name: support, label: Customer Support, chat: "#support"}
 schedules:
   - name: ops
+    team: ops-team
     layers:
       - {name: weekly, members: [ana, ben], shift: 7d, starts: "2026-01-05T09:00"}
 channels:
@@ -58,6 +59,7 @@ notifications:
     2: [chat, email]
   via: {chat: slack}
   on_declare: [schedule:ops]
+  on_resolve: [team:ops-team]
   audiences:
     - name: executives
       label: Executive Team
@@ -152,6 +154,12 @@ def test_a_valid_file_notes_what_would_reach_nobody() -> None:
             "on_declare: [audience:board]",
             "unknown audience 'board'",
             "on_declare",
+        ),
+        (
+            "on_resolve: [team:ops-team]",
+            "on_resolve: [team:payments]",
+            "unknown team 'payments' (allowed: team:ops-team, as defined under schedules[].team)",
+            "on_resolve",
         ),
         ("severities: [1, 2]}", "severities: [1, 5]}", "severity 5 is not defined", "every: 30m"),
         ("overdue_after: 10m", "overdue_after: 10 parsecs", "duration", "overdue_after"),

@@ -74,6 +74,8 @@ class Schedule:
     time_zone: str
     layers: tuple[Layer, ...]
     overrides: tuple[Override, ...] = ()
+    team: str | None = None
+    """The team whose on-call this is: a `team:NAME` target reaches whoever is on call here."""
 
 
 @dataclass(frozen=True)

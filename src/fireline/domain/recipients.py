@@ -249,6 +249,14 @@ def _whom(target: str, policy: Policy, directory: Directory) -> str | Person | _
     if kind == "schedule":
         handle = directory.on_call.get(name)
         return handle if handle is not None else _Nobody("nobody is on call (a gap)")
+    if kind == "team":
+        # The team's schedules in the policy's order; the first with someone on call.
+        rotas = [s.name for s in policy.schedules if s.team == name]
+        handle = next((h for r in rotas if (h := directory.on_call.get(r)) is not None), None)
+        if handle is None:
+            where = ", ".join(rotas) or "no schedule names it as its team"
+            return _Nobody(f"nobody is on call for the team ({where})")
+        return handle
     return _Nobody(f"cannot reach {kind!r} targets")
 
 

@@ -10,6 +10,7 @@ from fireline.domain.errors import InvalidInput
 from fireline.domain.escalation_rules import Contact
 from fireline.domain.messages import ChannelConfig
 from fireline.domain.notifications import Audience, NotificationRules
+from fireline.domain.oncall import Schedule
 from fireline.domain.policy import Policy, Role
 from fireline.domain.recipients import (
     ROOM,
@@ -135,6 +136,22 @@ def test_an_audience_reaches_its_members_by_its_own_methods() -> None:
         ("ben", "email", "ben@example.com", 0),
     ]
     assert {d.audience for d in found.deliveries} == {"executives"}
+
+
+def test_a_team_target_reaches_whoever_is_on_call_in_the_team_s_schedules() -> None:
+    rotas = (
+        Schedule("payments_day", "UTC", (), team="payments"),
+        Schedule("payments_night", "UTC", (), team="payments"),
+        Schedule("ops", "UTC", ()),
+    )
+    policy = replace(POLICY, schedules=rotas)
+    on_call = {"payments_day": None, "payments_night": "ben", "ops": "ana"}
+    found = reach_of("team:payments", severity=4, policy=policy, on_call=on_call)
+    assert ways(found) == [("ben", "email", "ben@example.com", 0)]
+    nobody = reach_of("team:payments", policy=policy, on_call={})
+    assert nobody.unreached == (
+        "team:payments: nobody is on call for the team (payments_day, payments_night)",
+    )
 
 
 def test_a_role_nobody_holds_falls_to_its_schedule_and_a_person_is_reached_once() -> None:

@@ -62,6 +62,7 @@ def build_schedule(spec: PolicySpec, schedule: ScheduleSpec) -> Schedule:
             Override(o.person, local_instant(o.starts, zone), local_instant(o.ends, zone))
             for o in schedule.overrides
         ),
+        team=schedule.team,
     )
 
 

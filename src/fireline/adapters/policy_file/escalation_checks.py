@@ -155,20 +155,23 @@ def _targets(spec: PolicySpec) -> list[Issue]:
 
 
 def unknown_targets(spec: PolicySpec, where: Iterable[tuple[Loc, list[str]]]) -> list[Issue]:
-    """An issue for each target (in lists at each loc) naming a contact, role, schedule or
-    audience that the file does not define. Users and channels are not checked here: users
-    live in the database, and a channel target names a room (see `notification_checks`)."""
+    """An issue for each target (in lists at each loc) naming a contact, role, schedule,
+    audience, or team (of no schedule) that the file does not define. Users and channels are
+    not checked here: users live in the database, and a channel target names a room (see
+    `notification_checks`)."""
     known = {
         "contact": list(dict.fromkeys(contact.name for contact in spec.contacts)),
         "role": list(dict.fromkeys(role.name for role in spec.roles)),
         "schedule": list(dict.fromkeys(schedule.name for schedule in spec.schedules)),
         "audience": list(dict.fromkeys(a.name for a in spec.notifications.audiences)),
+        "team": list(dict.fromkeys(s.team for s in spec.schedules if s.team)),
     }
     sections = {
         "contact": "contacts",
         "role": "roles",
         "schedule": "schedules",
         "audience": "notifications.audiences",
+        "team": "schedules[].team",
     }
     issues = []
     for loc, targets in where:

@@ -135,10 +135,10 @@ def _holiday_country(value: str) -> str:
     return value
 
 
-TARGET_KINDS = ("contact", "role", "channel", "schedule", "user", "audience")
+TARGET_KINDS = ("contact", "role", "channel", "schedule", "team", "user", "audience")
 """What a notify target may name: a policy contact, the holder of an incident role, a
-channel's own room (``channel:support``), whoever is on call in a schedule, a user by name,
-or a stakeholder audience of `notifications`."""
+channel's own room (``channel:support``), whoever is on call in a schedule or in a team's
+schedule, a user by name, or a stakeholder audience of `notifications`."""
 _TARGET = re.compile(r"^([a-z]+):([a-z0-9][a-z0-9_.#-]{0,63})$")
 
 
@@ -149,7 +149,7 @@ def _target_reference(value: str) -> str:
             "target",
             f"invalid target {value!r} (allowed: KIND:NAME with KIND one of "
             f"{', '.join(TARGET_KINDS)}, such as contact:it_manager, role:incident_commander, "
-            "channel:support-team or schedule:ops_oncall)",
+            "channel:support-team, schedule:ops_oncall or team:payments)",
         )
     return value
 

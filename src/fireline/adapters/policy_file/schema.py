@@ -228,6 +228,7 @@ class OverrideSpec(_Model):
 class ScheduleSpec(_Model):
     name: SnakeName
     label: Label | None = None
+    team: Handle | None = None
     time_zone: TimeZoneName | None = None
     layers: list[LayerSpec] = Field(default_factory=list)
     overrides: list[OverrideSpec] = Field(default_factory=list)

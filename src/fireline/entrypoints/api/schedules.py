@@ -36,6 +36,7 @@ class LayerOut(BaseModel):
 
 class ScheduleOut(BaseModel):
     name: str
+    team: str | None = Field(description="the team whose on-call this is (team:NAME targets)")
     time_zone: str
     layers: list[LayerOut]
     on_call_now: str | None = Field(description="null: nobody (a gap)")
@@ -78,6 +79,7 @@ class OverrideOut(BaseModel):
 def schedule_out(schedule: Schedule, now: datetime) -> ScheduleOut:
     return ScheduleOut(
         name=schedule.name,
+        team=schedule.team,
         time_zone=schedule.time_zone,
         layers=[
             LayerOut(
