@@ -231,3 +231,20 @@ def test_an_update_goes_to_the_audiences_due_and_moves_their_cadence_on(
 def _minutes(stamp: str) -> int:
     at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return int((at - T0).total_seconds() // 60)
+
+
+@pytest.mark.usefixtures("ana_on_call")
+def test_after_an_outage_each_audience_gets_one_late_reminder_not_a_burst(
+    context: Context, api: TestClient, clock: FakeClock
+) -> None:
+    incident_id = declare(api, severity=1)
+    work(context)
+    clock.advance(minutes=125)  # no worker ran for two hours
+    work(context)
+    due = [e["after"]["key"].split(":")[1] for e in timeline(api, incident_id, "update_due")]
+    assert sorted(due) == ["customer_support", "executives"]
+    late = timeline(api, incident_id, "update_due")[0]
+    assert "(late by 95m: no worker was running)" in late["summary"]
+    timers = api.get(f"/api/v1/incidents/{incident_id}/timers").json()["timers"]
+    support = [t["due_at"] for t in timers if t["key"].startswith("update_due:customer_support:")]
+    assert support[-1] == "2026-11-25T12:35:00Z"  # 30 minutes after the late one went out

@@ -16,7 +16,8 @@ from fireline.bootstrap import Context
 from fireline.domain.access import Visibility
 from fireline.domain.deliveries import DeliveryStatus, lease_for, retry_at
 from fireline.domain.incident import Draft
-from fireline.domain.recipients import PersonalRule, Reached
+from fireline.domain.paging_rules import PersonalRule
+from fireline.domain.recipients import Reached
 from fireline.entrypoints.worker.loop import run_delivery_step, run_step
 from fireline.services import incidents, paging_rules
 from fireline.services import response as responding

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from fireline.domain.errors import InvalidInput
 from fireline.domain.notifications import METHOD_KINDS, METHOD_WORDS, METHODS
+from fireline.domain.paging_rules import PersonalRule
 from fireline.domain.policy import Policy, Role
 from fireline.domain.timers import spelled
 
@@ -45,15 +45,6 @@ class Person:
         if method == "chat":
             return self.chat
         return None
-
-
-@dataclass(frozen=True)
-class PersonalRule:
-    """One of a person's notification rules: page me by `method` `after` seconds (if the
-    incident is still unacknowledged by then)."""
-
-    method: str
-    after: int
 
 
 @dataclass(frozen=True)
@@ -321,25 +312,3 @@ def describe_reach(found: Reach) -> str:
     if found.unreached:
         text += "; not reached: " + "; ".join(found.unreached)
     return text
-
-
-MAX_RULES = 10
-MAX_RULE_DELAY = 24 * 3600
-
-
-def check_personal_rules(rules: Sequence[PersonalRule]) -> tuple[PersonalRule, ...]:
-    """The rules, or InvalidInput naming the first that is not allowed."""
-    if len(rules) > MAX_RULES:
-        raise InvalidInput("rules", f"at most {MAX_RULES} rules")
-    for position, rule in enumerate(rules):
-        if rule.method not in METHODS:
-            raise InvalidInput(
-                f"rules[{position}].method",
-                f"unknown method {rule.method[:40]!r} (allowed: {', '.join(METHODS)})",
-            )
-        if not 0 <= rule.after <= MAX_RULE_DELAY:
-            raise InvalidInput(f"rules[{position}].after", "from 0 to 24 hours")
-    seen = [(r.method, r.after) for r in rules]
-    if len(set(seen)) != len(seen):
-        raise InvalidInput("rules", "the same method and delay twice")
-    return tuple(rules)

@@ -54,7 +54,7 @@ class Handover:
 @dataclass(frozen=True)
 class CadenceMark:
     """Where one audience's update cadence stands on an incident: when it last got an update,
-    and when its last reminder was due (the reminder that fired)."""
+    and when its last reminder went out."""
 
     last_update: datetime | None = None
     last_reminder: datetime | None = None

@@ -11,7 +11,8 @@ from typing import Protocol
 from fireline.domain.deliveries import Attempt, Delivery, DeliveryStatus
 from fireline.domain.messages import ChannelConfig, Message
 from fireline.domain.notifications import TemplateText
-from fireline.domain.recipients import PersonalRule, Reached
+from fireline.domain.paging_rules import PersonalRule
+from fireline.domain.recipients import Reached
 from fireline.domain.timers import CadenceMark
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fireline.domain.errors import NotFound
-from fireline.domain.recipients import PersonalRule, check_personal_rules
+from fireline.domain.paging_rules import PersonalRule, check_personal_rules
 from fireline.services.ports import Database
 
 

@@ -11,14 +11,13 @@ from fireline.domain.escalation_rules import Contact
 from fireline.domain.messages import ChannelConfig
 from fireline.domain.notifications import Audience, NotificationRules
 from fireline.domain.oncall import Schedule
+from fireline.domain.paging_rules import PersonalRule, check_personal_rules
 from fireline.domain.policy import Policy, Role
 from fireline.domain.recipients import (
     ROOM,
     Directory,
     Person,
-    PersonalRule,
     Reach,
-    check_personal_rules,
     describe_reach,
     fallback_for,
     handles_needed,

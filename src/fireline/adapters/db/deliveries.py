@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from fireline.adapters.db.tables import (
     deliveries,
@@ -26,8 +26,8 @@ from fireline.adapters.db.tables import (
 from fireline.domain.communication import UPDATE_POSTED
 from fireline.domain.deliveries import OUTSTANDING, Attempt, Delivery, DeliveryStatus
 from fireline.domain.messages import Message
-from fireline.domain.recipients import PersonalRule
-from fireline.domain.timers import CadenceMark
+from fireline.domain.paging_rules import PersonalRule
+from fireline.domain.timers import CadenceMark, TimerKind
 from fireline.services.delivery_ports import Claimed, NewDelivery
 
 d = deliveries.c
@@ -234,10 +234,8 @@ class DeliveryStoreMixin:
         stmt = (
             select(t.kind, t.at, t.after_value)
             .where(
-                and_(
-                    t.incident_id == incident_id,
-                    t.kind.in_(["update_due", UPDATE_POSTED]),
-                )
+                t.incident_id == incident_id,
+                t.kind.in_([TimerKind.UPDATE_DUE.value, UPDATE_POSTED]),
             )
             .order_by(t.seq)
         )
@@ -246,11 +244,12 @@ class DeliveryStoreMixin:
             value = json.loads(after)
             if kind == UPDATE_POSTED:
                 for name in value.get("audiences", []):
-                    marks[name] = CadenceMark(at, marks.get(name, CadenceMark()).last_reminder)
+                    marks[name] = replace(marks.get(name, CadenceMark()), last_update=at)
             else:
+                # When the reminder went out, not when it was due: after an outage the next
+                # one comes `every` after the late one, not a burst of the ones missed.
                 name = str(value["key"]).split(":", 2)[1]
-                due = datetime.fromisoformat(value["due_at"])
-                marks[name] = CadenceMark(marks.get(name, CadenceMark()).last_update, due)
+                marks[name] = replace(marks.get(name, CadenceMark()), last_reminder=at)
         return marks
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from fireline.domain.notifications import METHODS
-from fireline.domain.recipients import MAX_RULES, PersonalRule
+from fireline.domain.paging_rules import MAX_RULES, PersonalRule
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
 from fireline.entrypoints.api.schemas import Strict
 from fireline.services import paging_rules
