@@ -5,9 +5,9 @@ Every incident's initial notification goes to Ana by phone call, chat, SMS and e
 to two rooms (a webhook and Slack): six messages on five channels. The receivers answer a
 little slowly, so most kills land while a message is on its way. Afterwards:
 
-- every message was received at least once by its receiver;
-- receivers that honour idempotency keys (the webhook by `Idempotency-Key`, the mailbox by
-  `Message-ID`) accepted each message exactly once;
+- every message was received at least once by its receiver (the mailbox has every
+  Message-ID, the HTTP receivers every Idempotency-Key);
+- the webhook receiver, which honours idempotency keys, accepted each message exactly once;
 - we never sent a message more often than we attempted it, and a message attempted once
   (no worker died holding it) was received exactly once;
 - the timeline holds exactly one "delivered" entry per message.

@@ -5,6 +5,8 @@ dies mid-delivery (its lease runs out, another sends the same message again, onc
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,13 +18,14 @@ from fireline.bootstrap import Context
 from fireline.domain.access import Visibility
 from fireline.domain.deliveries import DeliveryStatus, lease_for, retry_at
 from fireline.domain.incident import Draft
+from fireline.domain.messages import Message
 from fireline.domain.paging_rules import PersonalRule
 from fireline.domain.recipients import Reached
 from fireline.entrypoints.worker.loop import run_delivery_step, run_step
 from fireline.services import incidents, paging_rules
 from fireline.services import response as responding
 from fireline.services.delivery_ports import NewDelivery
-from fireline.services.outbox import fail_deliveries_off_channels
+from fireline.services.outbox import deliver_next, fail_deliveries_off_channels
 from fireline.services.updates import list_deliveries
 from tests.channel_receivers import Received
 from tests.integration.api.conftest import FakeClock
@@ -42,7 +45,7 @@ contacts:
   - {name: ops, label: Ops, primary: ana}
 notifications:
   methods: {1: [METHODS]}
-  on_declare: [contact:ops]
+  on_declare: [TARGETS]
 """
 
 
@@ -63,10 +66,21 @@ def methods() -> str:
 
 
 @pytest.fixture
+def targets() -> str:
+    return "contact:ops"
+
+
+@pytest.fixture
 def context(
-    database_url: str, servers: Receivers, clock: FakeClock, tmp_path: Path, methods: str
+    database_url: str,
+    servers: Receivers,
+    clock: FakeClock,
+    tmp_path: Path,
+    methods: str,
+    targets: str,
 ) -> Iterator[Context]:
-    text = POLICY.replace("METHODS", methods) + servers.channels_yaml(timeout=2.0)
+    text = POLICY.replace("METHODS", methods).replace("TARGETS", targets)
+    text += servers.channels_yaml(timeout=2.0)
     context = make_context(database_url, write_policy(tmp_path, text), clock, tmp_path)
     add_user(context, "ana", phone="+4915100000001")
     yield context
@@ -99,7 +113,8 @@ def answering(*statuses: int) -> Any:
 
     def answer(got: Received) -> tuple[int, dict[str, str], bytes]:
         status = queue.pop(0) if queue else 201
-        return status, {"content-type": "application/json"}, b'{"sid": "SM1", "code": 21211}'
+        said = b'{"sid": "SM1", "code": 21211, "message": "To +4915100000001 is not valid"}'
+        return status, {"content-type": "application/json"}, said
 
     return answer
 
@@ -148,10 +163,17 @@ def test_a_permanent_failure_falls_back_to_the_next_method_and_says_so(
     failed, delivered = summaries(context, incident_id)
     assert failed.startswith("SMS to ana failed: Twilio Messages: HTTP 400")
     assert failed.endswith("(permanent); falling back to email")
+    # The receiver quoted Ana's number back; the log and the timeline do not repeat it.
+    assert "To <address> is not valid" in failed
+    assert "+4915100000001" not in failed
+    sms_row = deliveries[0][0]
+    assert sms_row.last_error is not None
+    assert "+4915100000001" not in sms_row.last_error
+    assert "+4915100000001" not in str(deliveries[0][1][0].detail)
     assert delivered.startswith("Paged ana by email (initial)")
 
 
-def test_after_ten_transient_failures_it_gives_up_and_falls_back(
+def test_a_page_failing_again_and_again_also_tries_the_next_method_then_gives_up(
     context: Context, servers: Receivers, clock: FakeClock
 ) -> None:
     servers.twilio.answer = answering(*[503] * 10)
@@ -159,12 +181,17 @@ def test_after_ten_transient_failures_it_gives_up_and_falls_back(
     for _ in range(12):
         work(context)
         clock.advance(hours=1)
-    sms, email = log(context, incident_id)
+    sms, email, call = log(context, incident_id)
     assert sms[:4] == ("sms", "failed", 10, ["transient"] * 10)
-    assert email[:2] == ("email", "delivered")
-    assert (
-        "(gave up after 10 attempts); falling back to email" in summaries(context, incident_id)[0]
-    )
+    assert (email[:2], call[:2]) == (("email", "delivered"), ("voice", "delivered"))
+    failing, emailed, failed, called = summaries(context, incident_id)
+    # A page does not wait an hour of retries: after the third failure email goes too …
+    assert failing.startswith("SMS to ana failing (3 attempts; last: Twilio Messages: HTTP 503")
+    assert failing.endswith("also trying email")
+    assert emailed.startswith("Paged ana by email")
+    # … and when SMS gives up, the next way Ana has: a call.
+    assert failed.endswith("(gave up after 10 attempts); falling back to phone call")
+    assert called.startswith("Paged ana by phone call")
 
 
 @pytest.mark.parametrize("methods", ["sms, email"])
@@ -190,6 +217,35 @@ def test_a_delayed_page_is_not_sent_once_the_incident_is_acknowledged(
     ]
     cancelled = summaries(context, incident_id)[-1]
     assert cancelled == "SMS to ana not sent: acknowledged by admin at 10:01:00"
+
+
+@pytest.mark.parametrize("targets", ["contact:ops, channel:slack"])
+def test_an_acknowledgement_calls_off_pages_but_not_the_post_to_the_room(
+    context: Context, servers: Receivers, clock: FakeClock
+) -> None:
+    servers.slack.answer = lambda got: (
+        (503, {}, b"")
+        if len(servers.slack.received) == 1
+        else (
+            200,
+            {},
+            b"ok",
+        )
+    )
+    paging_rules.set_notification_rules(context.database, "ana", [PersonalRule("sms", 120)])
+    incident_id = declare(context)
+    work(context)  # the room post fails once; the SMS waits its 2 minutes
+    clock.advance(minutes=1)
+    responding.acknowledge_incident(
+        context.database, context.policies, incident_id, visibility=ALL, now=clock()
+    )
+    clock.advance(minutes=5)
+    work(context)
+    assert {row[0]: row[1] for row in log(context, incident_id)} == {
+        "room": "delivered",
+        "sms": "cancelled",
+    }
+    assert len(servers.slack.received) == 2
 
 
 def test_a_worker_that_dies_mid_send_is_taken_over_and_the_message_recorded_once(
@@ -283,3 +339,36 @@ def test_messages_of_a_channel_the_policy_dropped_fail_and_fall_back(
         "the policy in force has no channel 'pager_gone'" in s
         for s in summaries(context, incident_id)
     )
+
+
+def test_a_live_worker_keeps_its_lease_however_slowly_the_receiver_answers(
+    context: Context, clock: FakeClock
+) -> None:
+    incident_id = declare(context)
+    while run_step(context):
+        pass
+    policy = context.policies.current
+    started, release = threading.Event(), threading.Event()
+
+    def slow_send(config: object, message: Message, to: str) -> str:
+        started.set()
+        release.wait(10)
+        return "answered at last"
+
+    done: list[bool] = []
+    worker = threading.Thread(
+        target=lambda: done.append(
+            deliver_next(
+                context.database, policy, slow_send, "texts", clock=clock, renew_every=0.02
+            )
+        )
+    )
+    worker.start()
+    assert started.wait(5)
+    clock.advance(seconds=3 * lease_for(2.0).total_seconds())  # far past the first lease
+    time.sleep(0.2)  # the sending worker renews from the clock's new now
+    assert not deliver_next(context.database, policy, context.send, "texts", clock=clock)
+    release.set()
+    worker.join(5)
+    assert done == [True]
+    assert log(context, incident_id) == [("sms", "delivered", 1, ["delivered"], None)]

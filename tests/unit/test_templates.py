@@ -93,6 +93,33 @@ def test_a_template_that_breaks_at_run_time_falls_back_to_fireline_s_wording() -
         ("text", "{{ incident.services.append('x') }}", 1, "outside the sandbox"),
         ("text", "{{ 'x' * 1000000 }}", 1, "outside the sandbox"),
         ("text", "{{ 1 / 0 }}", 1, "ZeroDivisionError"),
+        # What a message template may not do, so that rendering one stays cheap
+        (
+            "text",
+            "a\n{% for c in incident.description %}{{ c }}{% endfor %}",
+            2,
+            "only over incident.services",
+        ),
+        (
+            "text",
+            "{% for a in incident.services %}{% for b in incident.services %}\n"
+            "{% for c in incident.services %}x{% endfor %}{% endfor %}{% endfor %}",
+            2,
+            "loops nested more than 2 deep",
+        ),
+        ("text", "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", 1, "macros are not allowed"),
+        ("text", "{% for i in range(99999) %}x{% endfor %}", 1, "only over incident.services"),
+        ("text", "{{ range(99999) | join }}", 1, "unknown variable 'range'"),
+        ("text", "{{ lipsum(1000) }}", 1, "unknown variable 'lipsum'"),
+        ("text", "{{ 'x' | center(100000000) }}", 1, "No filter named 'center'"),
+        ("text", "{{ '%200000000s' % 'x' }}", 1, "% formatting of text"),
+        ("text", "{{ 10 ** 100 }}", 1, "exponent too large"),
+        (
+            "text",
+            "{{ 'ab' " + "| replace('', 'xxxxxxxxxx') " * 6 + "}}",
+            1,
+            "replace would build more than 100000 characters",
+        ),
         ("blocks", "not json", None, "does not render valid JSON"),
         ("blocks", '{"type": "section"}', None, "a JSON list of Slack blocks"),
     ],
@@ -114,3 +141,31 @@ def test_every_fireline_template_passes_its_own_check() -> None:
             source = template.part(part)
             if source is not None:
                 assert check_template(part, source) is None, (name, part)
+
+
+def test_a_rendered_part_is_cut_at_its_limit() -> None:
+    from fireline.adapters.notifications.templates import MAX_PART
+
+    long = {**SAMPLE, "incident": {**SAMPLE["incident"], "description": "x" * 20_000}}  # type: ignore[dict-item]
+    template = {"page": TemplateText(text="{{ incident.description * 5 }}")}
+    message = render("page", policy_templates=template, variables=long)
+    assert len(message.text) == MAX_PART  # type: ignore[attr-defined]
+
+
+def test_incident_text_cannot_ping_a_slack_room_or_hide_a_link() -> None:
+    title = "<!channel> reset SSO at <https://evil.example|fireline.example.com> & more"
+    variables = {**SAMPLE, "incident": {**SAMPLE["incident"], "title": title}}  # type: ignore[dict-item]
+    slack = ChannelConfig("slack", "slack", {})
+    message = render("initial", channel=slack, variables=variables)
+    assert "<!channel>" not in message.short  # type: ignore[attr-defined]
+    assert (
+        "&lt;!channel&gt; reset SSO at &lt;https://evil.example|fireline.example.com&gt; &amp;"
+        in (
+            message.short  # type: ignore[attr-defined]
+        )
+    )
+    assert "<http://127.0.0.1:8000/api/v1/incidents/INC-2026-1125-001|Open the incident>" in (
+        message.markdown  # type: ignore[attr-defined]
+    )  # the template's own link stays a link
+    email = render("initial", channel=ChannelConfig("mail", "email", {}), variables=variables)
+    assert title in email.short  # type: ignore[attr-defined]

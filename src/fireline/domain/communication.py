@@ -208,6 +208,8 @@ def update_posted_event(
     *,
     now: datetime,
     reached: Reach,
+    notification: str,
+    request_hash: str | None = None,
 ) -> TimelineEvent:
     """ "Update to Executive Team, Customer Support: rolled back the deploy" """
     labels = ", ".join(a.label for a in audiences)
@@ -224,5 +226,7 @@ def update_posted_event(
             "next_steps": update.next_steps,
             "deliveries": len(reached.deliveries),
             "unreached": list(reached.unreached),
+            "notification": notification,
+            "request_hash": request_hash,
         },
     )

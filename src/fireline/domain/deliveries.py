@@ -31,6 +31,9 @@ RETRY_LONGEST = timedelta(minutes=30)
 RETRY_AFTER_LONGEST = timedelta(hours=1)
 """The longest a receiver's Retry-After is honoured; beyond it we try again anyway."""
 LEASE_MARGIN = timedelta(seconds=10)
+PAGE_FALLBACK_AFTER = 3
+"""Transient failures of a page (about 70 s of retries) after which the person's next method
+is tried as well: a page cannot wait the hour it takes to give up."""
 
 
 class DeliveryFailed(Exception):
@@ -102,8 +105,8 @@ class Attempt:
 
 
 def lease_for(timeout_seconds: float) -> timedelta:
-    """How long a claim holds a delivery: a live worker's send always ends before it (the
-    channel's timeout bounds each step of the exchange), a dead worker's is taken over."""
+    """How long a claim holds a delivery before another worker may take it over. A live
+    worker renews it every third of it while it sends; a dead worker's runs out."""
     return timedelta(seconds=3 * timeout_seconds) + LEASE_MARGIN
 
 
@@ -170,6 +173,15 @@ def failed_event(
         then = "; no other way to reach them"
     summary = f"{_first_up(how(delivery))} to {_whom(delivery)} failed: {reason} ({why}){then}"
     return _event(delivery, at, summary, "failed", reason)
+
+
+def failing_event(delivery: Delivery, at: datetime, reason: str, fallback: str) -> TimelineEvent:
+    """ "SMS to ana failing (3 attempts; last: HTTP 503); also trying email" """
+    summary = (
+        f"{_first_up(how(delivery))} to {_whom(delivery)} failing ({delivery.attempts} attempts;"
+        f" last: {reason}); also trying {fallback}"
+    )
+    return _event(delivery, at, summary, "failing", reason)
 
 
 def cancelled_event(delivery: Delivery, at: datetime, why: str) -> TimelineEvent:

@@ -73,6 +73,9 @@ class Reached:
     address: str
     delay: int = 0
     audience: str | None = None
+    is_page: bool = False
+    """A page to a person: it waits on their rules and is called off by an acknowledgement.
+    Posts to rooms and messages to audiences never are."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,9 @@ def reach(
     """The deliveries that carry a message to `targets`, and what could not be reached.
 
     People are reached by `methods`, else by the severity's (an audience's own methods
-    win over both). A person reached through two targets gets one delivery per method (the
+    win over both). With `is_page`, people reached directly (not as an audience's members)
+    are paged: their own rules delay methods, and waiting deliveries are called off by an
+    acknowledgement. A person reached through two targets gets one delivery per method (the
     first target's).
     """
     deliveries: dict[tuple[str, str, int], Reached] = {}
@@ -122,7 +127,8 @@ def reach(
         person = _person(target, policy, directory, unreached)
         if person is None:
             continue
-        planned = _by_methods(target, person, methods, is_page, policy, directory, audience)
+        paged = is_page and audience is None
+        planned = _by_methods(target, person, methods, paged, policy, directory, audience)
         if not planned:
             unreached.append(_why_unreachable(target, person, methods, policy))
         for delivery in planned:
@@ -281,7 +287,9 @@ def _by_methods(
         handle = None if person.name.startswith("contact:") else person.name
         label = person.label if handle is None else person.name
         planned += [
-            Reached(target, handle or person.name, label, method, channel, address, d, audience)
+            Reached(
+                target, handle or person.name, label, method, channel, address, d, audience, is_page
+            )
             for d in dict.fromkeys(delays)
         ]
     return planned

@@ -91,6 +91,11 @@ class DeliveryStore(Protocol):
         the delivery is no longer held under `claim` (another worker took it over)."""
         ...
 
+    def renew_lease(self, delivery_id: int, claim: str, until: datetime) -> bool:
+        """Hold the delivery under `claim` until `until`; False when the claim is no
+        longer held (finished, or taken over)."""
+        ...
+
     def next_delivery_due(self, channel: str) -> datetime | None:
         """When the channel's earliest outstanding delivery may be claimed."""
         ...
@@ -107,8 +112,11 @@ class DeliveryStore(Protocol):
         """Every delivery of one message (to every recipient), oldest first."""
         ...
 
-    def deliveries_off_channels(self, channels: Sequence[str], limit: int) -> list[Delivery]:
-        """Outstanding deliveries of channels not in `channels` (removed from the policy)."""
+    def deliveries_off_channels(
+        self, channels: Sequence[str], now: datetime, limit: int
+    ) -> list[Delivery]:
+        """Pending deliveries of channels not in `channels` (removed from the policy), after
+        releasing those held by a worker whose lease ran out by `now`."""
         ...
 
     def notification_rules(self, names: Sequence[str]) -> dict[str, tuple[PersonalRule, ...]]:

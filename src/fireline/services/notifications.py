@@ -99,7 +99,7 @@ def notify_fired(
         )
         reaches[t.id] = found
         if found.deliveries:
-            batch += _word_timer(store, policy, wording, incident, t.timer, found, is_page, now)
+            batch += _word_timer(store, policy, wording, incident, t.timer, found, now)
     if batch:
         store.add_deliveries(batch, now)
     return reaches
@@ -121,7 +121,6 @@ def _word_timer(
     incident: Incident,
     timer: Timer,
     found: Reach,
-    is_page: bool,
     now: datetime,
 ) -> list[NewDelivery]:
     template = TEMPLATE_OF[timer.kind]
@@ -144,7 +143,6 @@ def _word_timer(
         incident=incident,
         notification=f"{incident.id}/{timer.key}",
         template=template,
-        is_page=is_page,
         variables=variables,
         now=now,
     )
@@ -158,7 +156,6 @@ def word_deliveries(
     incident: Incident,
     notification: str,
     template: str,
-    is_page: bool,
     variables: Mapping[str, object],
     now: datetime,
 ) -> list[NewDelivery]:
@@ -190,7 +187,7 @@ def word_deliveries(
                 notification=notification,
                 reached=r,
                 template=template,
-                is_page=is_page,
+                is_page=r.is_page,
                 message=message,
                 due_at=now + timedelta(seconds=r.delay),
             )

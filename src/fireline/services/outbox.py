@@ -6,8 +6,9 @@ transaction open, and records the outcome in a second one. Each channel has its 
 so a slow or failing channel never holds the others back.
 
 What a crash can do: a worker killed after claiming leaves the delivery `sending` until its
-lease runs out; another worker (or its restart) then sends it again with the same message
-key, which receivers that honour idempotency keys recognise. A delivery recorded as
+lease runs out (a live worker renews its lease while it sends, so only a dead one's runs
+out); another worker (or its restart) then sends it again with the same message key, which
+receivers that honour idempotency keys recognise. A delivery recorded as
 delivered is never sent again, and each outcome is written on the timeline once: recording
 is a conditional update on the claim, in the same transaction as the timeline entry.
 """
@@ -15,18 +16,21 @@ is a conditional update on the claim, in the same transaction as the timeline en
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fireline.domain.deliveries import (
+    PAGE_FALLBACK_AFTER,
     Delivery,
     DeliveryFailed,
     DeliveryStatus,
     cancelled_event,
     delivered_event,
     failed_event,
+    failing_event,
     lease_for,
     retry_at,
 )
@@ -45,33 +49,66 @@ SWEEP_BATCH = 100
 
 
 def deliver_next(
-    database: Database, policy: Policy, send: Send, channel: str, *, clock: Clock
+    database: Database,
+    policy: Policy,
+    send: Send,
+    channel: str,
+    *,
+    clock: Clock,
+    renew_every: float | None = None,
 ) -> bool:
     """Claim, send and record the channel's earliest due delivery; False when none is due.
 
     A page whose incident was acknowledged (or resolved) before it went out is cancelled
     instead of sent. Transient failures are tried again later (`retry_at`); a permanent
     one, or running out of attempts, ends the delivery and falls back to the person's next
-    way of being reached."""
+    way of being reached. While the send is under way the lease is renewed every
+    `renew_every` seconds (a third of the lease by default), so a live worker keeps what it
+    holds however slowly the receiver answers; only a dead worker's lease runs out."""
     config = policy.channel(channel)
     if config is None:
         return False
-    timeout = float(config.settings.get("timeout") or 10)
+    lease = lease_for(float(config.settings.get("timeout") or 10))
     now = clock()
     with database.transaction() as store:
-        claimed = store.claim_delivery(channel, now, lease_for(timeout), uuid.uuid4().hex)
+        claimed = store.claim_delivery(channel, now, lease, uuid.uuid4().hex)
         if claimed is None:
             return False
         if _answered(store, claimed.delivery):
             _cancel(store, claimed, now)
             return True
+    renewing = _renew_lease(database, claimed, lease, clock, renew_every)
     try:
         receipt = send(config, claimed.message, claimed.delivery.address)
     except Exception as error:
+        renewing.set()
         _record_failure(database, policy, claimed, error, clock())
     else:
+        renewing.set()
         _record_success(database, claimed, receipt, clock())
     return True
+
+
+def _renew_lease(
+    database: Database, claimed: Claimed, lease: timedelta, clock: Clock, every: float | None
+) -> threading.Event:
+    """Keep extending the claim's lease until the returned event is set."""
+    done = threading.Event()
+    interval = every if every is not None else lease.total_seconds() / 3
+
+    def renew() -> None:
+        while not done.wait(interval):
+            try:
+                with database.transaction() as store:
+                    kept = store.renew_lease(claimed.delivery.id, claimed.claim, clock() + lease)
+            except Exception:  # the send goes on; the next renewal may get through
+                log.exception("could not renew the lease of delivery %d", claimed.delivery.id)
+                continue
+            if not kept:
+                return
+
+    threading.Thread(target=renew, name="fireline-lease", daemon=True).start()
+    return done
 
 
 def next_delivery_due(database: Database, channel: str) -> datetime | None:
@@ -84,16 +121,17 @@ def fail_deliveries_off_channels(database: Database, policy: Policy, *, now: dat
     """End the outstanding deliveries of channels the policy no longer has (nobody would
     ever send them), falling back where a person can be reached another way; how many."""
     names = [c.name for c in policy.channels]
+    ended_count = 0
     with database.transaction() as store:
-        stranded = store.deliveries_off_channels(names, SWEEP_BATCH)
-        for delivery in stranded:
+        for delivery in store.deliveries_off_channels(names, now, SWEEP_BATCH):
             reason = f"the policy in force has no channel {delivery.channel!r}"
             ended = store.finish_delivery(
                 delivery.id, None, status=DeliveryStatus.FAILED, now=now, error=reason
             )
             if ended is not None:
                 _end(store, policy, ended, reason, gave_up=False, now=now)
-        return len(stranded)
+                ended_count += 1
+    return ended_count
 
 
 def _answered(store: Store, delivery: Delivery) -> bool:
@@ -143,13 +181,17 @@ def _record_success(database: Database, claimed: Claimed, receipt: str, now: dat
 def _record_failure(
     database: Database, policy: Policy, claimed: Claimed, error: Exception, now: datetime
 ) -> None:
+    delivery = claimed.delivery
     if isinstance(error, DeliveryFailed):
         reason, permanent, asked = error.reason, error.permanent, error.retry_after
     else:
         # Not a channel's verdict but a bug in one: say so loudly, and try again later.
-        log.error("channel %s raised %r", claimed.delivery.channel, error, exc_info=error)
+        log.error("channel %s raised %r", delivery.channel, error, exc_info=error)
         reason, permanent, asked = f"{type(error).__name__}: {error}", False, None
-    delivery = claimed.delivery
+    if delivery.address:
+        # Receivers quote the address back ("the 'To' number +49… is not valid"); the log
+        # and the timeline are read by people who may not see addresses.
+        reason = reason.replace(delivery.address, "<address>")
     outcome = "permanent" if permanent else "transient"
     retry = None if permanent else retry_at(delivery.key, delivery.attempts, now, asked)
     with database.transaction() as store:
@@ -163,9 +205,15 @@ def _record_failure(
             error=reason,
             outcome=outcome,
         )
-        if done is None or retry is not None:
+        if done is None:
             return
-        _end(store, policy, done, reason, gave_up=not permanent, now=now)
+        if retry is None:
+            _end(store, policy, done, reason, gave_up=not permanent, now=now)
+        elif done.is_page and done.attempts == PAGE_FALLBACK_AFTER:
+            fallback = _fall_back(store, policy, done, now)
+            if fallback is not None:
+                then = METHOD_WORDS.get(fallback.method, fallback.method)
+                _timeline(store, done, failing_event(done, now, reason, then))
 
 
 def _end(

@@ -13,10 +13,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fireline.domain.access import Visibility
 from fireline.domain.clocks import status_spans
 from fireline.domain.communication import (
+    UPDATE_POSTED,
     audiences_due,
     check_update,
     next_update_due,
@@ -32,8 +34,8 @@ from fireline.domain.policy import Policy
 from fireline.domain.recipients import Directory, handles_needed, reach
 from fireline.domain.templating import PostedUpdate, template_variables
 from fireline.domain.timers import CadenceMark, Course, course_of
-from fireline.services.incidents import load_visible
-from fireline.services.notifications import Wording, load_people, word_deliveries
+from fireline.services.incidents import IdempotencyRequest, load_visible
+from fireline.services.notifications import Wording, load_people, message_key, word_deliveries
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
@@ -43,12 +45,14 @@ from fireline.services.timers import replan_timers
 @dataclass(frozen=True)
 class Posted:
     """What posting did: the audiences it went to, how many deliveries it queued, whom it
-    could not reach, and when each audience is next due an update."""
+    could not reach, and when each audience is next due an update; `is_replay` when an
+    earlier request with the same idempotency key posted it."""
 
     audiences: tuple[str, ...]
     deliveries: int
     unreached: tuple[str, ...]
     next_due: dict[str, datetime | None]
+    is_replay: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,24 @@ def post_update(
     *,
     visibility: Visibility,
     now: datetime,
+    idempotency: IdempotencyRequest | None = None,
 ) -> Posted:
     """Post `update` to the named `audiences`, or (None) to those due an update now.
 
     UnknownName for an audience the policy does not have; Conflict when the incident is
     resolved (its resolution notice went out) or when no audience is named and none is due.
+    With `idempotency`, a retry with the same key and request returns what the first one
+    posted instead of posting again; the same key with another request is a Conflict.
     """
     check_update(update)
     policy = policies.current
+    key = idempotency.key if idempotency else uuid.uuid4().hex
+    notification = f"{incident_id}/update:{message_key(key)}"
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
+        earlier = _earlier(store, incident.id, notification) if idempotency else None
+        if earlier is not None:
+            return _replay(store, policy, incident, earlier, idempotency)
         if incident.status in (Status.RESOLVED, Status.CLOSED):
             raise Conflict(
                 f"{incident.id} is {incident.status.value}: its resolution notice went out "
@@ -122,14 +134,20 @@ def post_update(
             policy=policy,
             wording=wording,
             incident=incident,
-            notification=f"{incident.id}/update:{uuid.uuid4().hex[:16]}",
+            notification=notification,
             template="update",
-            is_page=False,
             variables=variables,
             now=now,
         )
         store.add_deliveries(batch, now)
-        event = update_posted_event(update, chosen, now=now, reached=found)
+        event = update_posted_event(
+            update,
+            chosen,
+            now=now,
+            reached=found,
+            notification=notification,
+            request_hash=idempotency.request_hash if idempotency else None,
+        )
         store.append_events(incident.id, [event])
         replan_timers(store, policies, incident, now)
         return Posted(
@@ -163,6 +181,40 @@ def update_cadence(
         )
         for a in policy.notifications.audiences_with_cadence(incident.severity)
     ]
+
+
+def _earlier(store: Store, incident_id: str, notification: str) -> dict[str, Any] | None:
+    """The `after` of the update posted under `notification`, if one was."""
+    for recorded in store.list_timeline(incident_id):
+        after = recorded.event.after
+        if (
+            recorded.event.kind == UPDATE_POSTED
+            and isinstance(after, dict)
+            and after.get("notification") == notification
+        ):
+            return after
+    return None
+
+
+def _replay(
+    store: Store,
+    policy: Policy,
+    incident: Incident,
+    earlier: dict[str, Any],
+    idempotency: IdempotencyRequest | None,
+) -> Posted:
+    if idempotency is None or earlier.get("request_hash") != idempotency.request_hash:
+        raise Conflict("this Idempotency-Key was used for another update")
+    course = _course(store, incident)
+    names = [str(name) for name in earlier.get("audiences", [])]
+    known = [a for name in names if (a := policy.notifications.audience(name)) is not None]
+    return Posted(
+        audiences=tuple(names),
+        deliveries=int(earlier.get("deliveries", 0)),
+        unreached=tuple(str(u) for u in earlier.get("unreached", [])),
+        next_due={a.name: next_update_due(course, policy, a) for a in known},
+        is_replay=True,
+    )
 
 
 def _course(store: Store, incident: Incident) -> Course:

@@ -17,7 +17,7 @@ from tests.notifying import preset_text
 MAIL = (
     "channels:\n"
     "  - {kind: email, name: mail, host: 127.0.0.1, port: 2525, security: none, "
-    "from_address: fireline@example.com}\n"
+    "username: bot, password: an-inline-smtp-secret, from_address: fireline@example.com}\n"
 )
 
 
@@ -25,7 +25,11 @@ MAIL = (
 def policy_reference(tmp_path: Path) -> str:
     """Handbook 004 with a mail channel (nothing is sent here: only the outbox fills)."""
     path = tmp_path / "policy.yaml"
-    path.write_text(preset_text("handbook_004") + MAIL, encoding="utf-8")
+    text = preset_text("handbook_004").replace(
+        "{name: executive_team, label: Executive Team}",
+        "{name: executive_team, label: Executive Team, email: execs@example.com}",
+    )
+    path.write_text(text + MAIL, encoding="utf-8")
     return str(path)
 
 
@@ -194,3 +198,43 @@ def test_rules_of_an_unknown_person_are_404(client: TestClient) -> None:
     assert client.get("/api/v1/users/nobody/notification-rules").status_code == 404
     response = client.put("/api/v1/users/nobody/notification-rules", json={"rules": []})
     assert response.status_code == 404
+
+
+def test_the_policy_shown_hides_inline_secrets_and_addresses_from_those_without_people_read(
+    client: TestClient, context: Context
+) -> None:
+    viewer = bearer(add_person(context, "vic", AccessRole.VIEWER))
+    for headers, address in (({}, "execs@example.com"), (viewer, "(hidden)")):
+        document = client.get("/api/v1/policy", headers=headers).json()["document"]
+        (mail,) = document["channels"]
+        assert mail["password"] == "(hidden)"
+        assert mail["username"] == "bot"
+        executives = next(c for c in document["contacts"] if c["name"] == "executive_team")
+        assert executives["email"] == address
+
+
+def test_a_retried_update_with_the_same_key_is_posted_once(
+    client: TestClient, context: Context, clock: FakeClock
+) -> None:
+    covered = client.post(
+        "/api/v1/schedules/on_call/overrides",
+        json={"person": "ana", "starts_at": clock().isoformat(), "ends_at": "2026-11-26T00:00:00Z"},
+    )
+    assert covered.status_code == 201, covered.text
+    incident_id = str(declare(client, severity=1)["id"])
+    body = {"message": "Rolled back", "audiences": ["executives"]}
+    key = {"Idempotency-Key": "update-1"}
+    first = client.post(f"/api/v1/incidents/{incident_id}/updates", json=body, headers=key)
+    again = client.post(f"/api/v1/incidents/{incident_id}/updates", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert first.json()["deliveries"] == 1  # the executives' list address, by email
+    other = client.post(
+        f"/api/v1/incidents/{incident_id}/updates", json={**body, "message": "x"}, headers=key
+    )
+    assert other.status_code == 409
+    log = client.get(f"/api/v1/incidents/{incident_id}/deliveries").json()["deliveries"]
+    assert [d["template"] for d in log].count("update") == 1
+    events = client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]
+    assert [e["kind"] for e in events].count("update_posted") == 1

@@ -14,6 +14,7 @@ from fireline.domain.deliveries import (
     cancelled_event,
     delivered_event,
     failed_event,
+    failing_event,
     lease_for,
     retry_at,
 )
@@ -108,6 +109,11 @@ def test_a_failed_delivery_says_why_and_what_happens_next(
 ) -> None:
     event = failed_event(SMS, T0, "21211 invalid number", gave_up=gave_up, fallback=fallback)
     assert event.summary == f"SMS to ana {ending}"
+
+
+def test_a_page_still_failing_says_what_else_is_tried() -> None:
+    event = failing_event(replace(SMS, attempts=3), T0, "HTTP 503", "email")
+    assert event.summary == "SMS to ana failing (3 attempts; last: HTTP 503); also trying email"
 
 
 def test_a_cancelled_page_says_why() -> None:

@@ -96,6 +96,20 @@ def test_personal_rules_delay_a_page_and_keep_to_the_severity_s_methods() -> Non
     ]
 
 
+def test_only_people_reached_directly_are_paged() -> None:
+    rules = {"ana": (PersonalRule("voice", 300),), "ben": (PersonalRule("email", 300),)}
+    found = reach_of("user:ana", "channel:slack", "audience:executives", rules=rules)
+    paged = {(d.label, d.method): (d.is_page, d.delay) for d in found.deliveries}
+    assert paged == {
+        ("ana", "chat"): (True, 0),
+        ("ana", "email"): (True, 0),
+        ("ana", "voice"): (True, 300),
+        ("slack", "room"): (False, 0),  # a room is told, not paged
+        ("CTO", "email"): (False, 0),  # audience members neither: no delay, no call-off
+        ("ben", "email"): (False, 0),
+    }
+
+
 def test_a_notice_ignores_personal_delays() -> None:
     rules = {"ana": (PersonalRule("voice", 300),)}
     assert [d.delay for d in reach_of("user:ana", rules=rules, is_page=False).deliveries] == [

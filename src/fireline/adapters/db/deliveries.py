@@ -165,6 +165,18 @@ class DeliveryStoreMixin:
             )
         return _delivery(row)
 
+    def renew_lease(self, delivery_id: int, claim: str, until: datetime) -> bool:
+        stmt = (
+            update(deliveries)
+            .where(
+                d.id == delivery_id,
+                d.claim == claim,
+                d.status == DeliveryStatus.SENDING.value,
+            )
+            .values(due_at=until)
+        )
+        return bool(self._connection.execute(stmt).rowcount)
+
     def next_delivery_due(self, channel: str) -> datetime | None:
         stmt = select(func.min(d.due_at)).where(d.channel == channel, d.status.in_(_OUTSTANDING))
         value: datetime | None = self._connection.execute(stmt).scalar_one()
@@ -194,10 +206,27 @@ class DeliveryStoreMixin:
         stmt = select(*_DELIVERY_COLUMNS).where(d.notification == notification).order_by(d.id)
         return [_delivery(row) for row in self._connection.execute(stmt)]
 
-    def deliveries_off_channels(self, channels: Sequence[str], limit: int) -> list[Delivery]:
+    def deliveries_off_channels(
+        self, channels: Sequence[str], now: datetime, limit: int
+    ) -> list[Delivery]:
+        off = d.channel.not_in(list(channels))
+        # A worker that died holding one leaves it `sending`; once its lease has run out
+        # it is nobody's, and is ended like the rest.
+        a = delivery_attempts.c
+        expired = select(d.id).where(off, d.status == DeliveryStatus.SENDING.value, d.due_at <= now)
+        self._connection.execute(
+            update(delivery_attempts)
+            .where(a.delivery_id.in_(expired), a.outcome.is_(None))
+            .values(outcome="interrupted", finished_at=now)
+        )
+        self._connection.execute(
+            update(deliveries)
+            .where(off, d.status == DeliveryStatus.SENDING.value, d.due_at <= now)
+            .values(status=DeliveryStatus.PENDING.value, claim=None)
+        )
         stmt = (
             select(*_DELIVERY_COLUMNS)
-            .where(d.status.in_(_OUTSTANDING), d.channel.not_in(list(channels)))
+            .where(off, d.status == DeliveryStatus.PENDING.value)
             .order_by(d.id)
             .limit(limit)
         )

@@ -1,9 +1,10 @@
 """Message templates: Jinja2 in a sandbox, checked before use, rendered for each channel.
 
-Templates come from policy files, so they run in Jinja2's immutable sandbox: they see only
-the variables of `fireline.domain.templating` (plain values), may not touch attributes such
-as ``__class__``, may not change what they are given, and may not build huge strings. An
-unknown variable or field is an error (``StrictUndefined``), never an empty string.
+Templates come from policy files, so they run in a sandbox (`sandbox`): they see only the
+variables of `fireline.domain.templating` (plain values), may not touch attributes such as
+``__class__``, change what they are given, loop over anything but the incident's services,
+or build huge strings. An unknown variable or field is an error (``StrictUndefined``), never
+an empty string.
 
 `check_template` is what `policy check` runs on every template: syntax, unknown variables,
 a sample render (which is where the sandbox refuses), and for Slack blocks, valid JSON.
@@ -15,17 +16,20 @@ from __future__ import annotations
 
 import json
 import logging
-import operator
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from fireline.adapters.notifications.sandbox import (
+    ENVIRONMENT,
+    render_capped,
+    template_rule_problem,
+)
 from fireline.adapters.notifications.wording import DEFAULT_TEMPLATES
 from fireline.domain.messages import ChannelConfig, Message
 from fireline.domain.notifications import TemplateText
@@ -35,28 +39,6 @@ log = logging.getLogger("fireline.templates")
 
 MAX_PART = 20_000
 """Characters a rendered part may have (an SMS is 1,600 at most, an email a page or two)."""
-_MAX_BUILT = 100_000
-"""The longest string or list a template may build with * (against memory bombs)."""
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, also refusing ``*`` and ``**`` results that grow too large."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
-        if operator_name == "**":
-            if isinstance(right, int) and right > 64:
-                raise SecurityError("exponent too large")
-            return operator.pow(left, right)
-        for value, count in ((left, right), (right, left)):
-            sized = isinstance(value, str | list | tuple) and isinstance(count, int)
-            if sized and len(value) * count > _MAX_BUILT:
-                raise SecurityError(f"would build more than {_MAX_BUILT} items")
-        return operator.mul(left, right)
-
-
-_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -69,7 +51,7 @@ class TemplateProblem:
 
 @lru_cache(maxsize=1024)
 def _compiled(source: str) -> Template:
-    return _ENV.from_string(source)
+    return ENVIRONMENT.from_string(source)
 
 
 def check_template(part: str, source: str) -> TemplateProblem | None:
@@ -77,9 +59,13 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
     with `source`, or None when it compiles, asks only for known variables and renders
     the sample without leaving the sandbox."""
     try:
-        parsed = _ENV.parse(source)
+        parsed = ENVIRONMENT.parse(source)
+        _compiled(source)  # unknown filters and tests are found when compiling
     except TemplateSyntaxError as error:
         return TemplateProblem(error.lineno, f"syntax error: {error.message}")
+    broken = template_rule_problem(parsed)
+    if broken is not None:
+        return TemplateProblem(broken[0], f"{broken[1]} (see docs/policy.md, templates)")
     unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
     if unknown:
         line = next((n.lineno for n in parsed.find_all(nodes.Name) if n.name == unknown[0]), None)
@@ -87,7 +73,7 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
             line, f"unknown variable {unknown[0]!r} (allowed: {', '.join(VARIABLES)})"
         )
     try:
-        rendered = _compiled(source).render(SAMPLE)
+        rendered = render_capped(_compiled(source), SAMPLE, MAX_PART)
     except SecurityError as error:
         return TemplateProblem(
             _template_line(error),
@@ -121,6 +107,10 @@ def render_message(
         policy_templates.get(template),
         DEFAULT_TEMPLATES[template],
     ]
+    if channel is not None and channel.kind == "slack":
+        # Slack reads every text as mrkdwn: an incident titled "<!channel> …" would ping the
+        # room, "<https://evil|ok>" would hide a link. The template's own markup stays.
+        variables = escaped_for_slack(variables)
     parts: dict[str, str | None] = {}
     for part in ("subject", "text", "short", "markdown", "blocks"):
         source = next((t.part(part) for t in levels if t and t.part(part) is not None), None)
@@ -137,6 +127,17 @@ def render_message(
         markdown=parts["markdown"] or "",
         blocks=blocks,
     )
+
+
+def escaped_for_slack(value: Any) -> Any:
+    """`value` with every string in it escaped as Slack asks (&, <, >)."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, Mapping):
+        return {key: escaped_for_slack(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [escaped_for_slack(item) for item in value]
+    return value
 
 
 def _render_part(template: str, part: str, source: str, variables: Mapping[str, object]) -> str:

@@ -24,6 +24,7 @@ INITIAL = TemplateText(
     text="""\
 INCIDENT ALERT - {{ incident.service }}
 
+{{ incident.id }}: {{ incident.title }}
 Status: {{ incident.status_label }}
 Severity: {{ incident.severity_label }}
 Impact: {{ incident.description or incident.severity_description or incident.title }}

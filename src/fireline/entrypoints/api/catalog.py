@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from fireline.adapters.policy_file.redaction import redact_document
+from fireline.domain.access import Permission
 from fireline.domain.policy import Service
-from fireline.entrypoints.api.deps import ContextDep
+from fireline.entrypoints.api.deps import CallerDep, ContextDep
 from fireline.entrypoints.api.schemas import (
     PolicyOut,
     ServiceIn,
@@ -71,12 +73,15 @@ def update_service(name: str, body: ServicePatch, context: ContextDep) -> Servic
 
 
 @router.get("/policy", response_model=PolicyOut)
-def show_policy(context: ContextDep) -> PolicyOut:
-    """The policy in force: its version number, digest and the effective document."""
+def show_policy(context: ContextDep, caller: CallerDep) -> PolicyOut:
+    """The policy in force: its version number, digest and the effective document. Inline
+    channel secrets are never shown; contacts' addresses only with `people.read`."""
     loaded = context.loaded_policy
     return PolicyOut(
         version=context.policies.current_version,
         name=loaded.policy.name,
         digest=loaded.digest,
-        document=loaded.document,
+        document=redact_document(
+            loaded.document, show_addresses=caller.may(Permission.PEOPLE_READ)
+        ),
     )

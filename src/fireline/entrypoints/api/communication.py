@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from fireline.domain.access import Permission
@@ -13,6 +15,7 @@ from fireline.domain.templating import PostedUpdate
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
 from fireline.entrypoints.api.schemas import Strict
 from fireline.services import updates
+from fireline.services.incidents import IdempotencyRequest
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["communication"])
 
@@ -56,11 +59,18 @@ def post_update(
     context: ContextDep,
     visibility: VisibilityDep,
     caller: CallerDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> UpdateOut:
     """Post a stakeholder update (handbook 002's status update template) to `audiences`, or
     to those due one now. Each audience's next reminder moves to `every` from now. 409 when
     the incident is resolved or no audience is due (name them to update early); 422 for an
-    unknown audience."""
+    unknown audience. A retry with the same `Idempotency-Key` and body returns the first
+    post (header `Idempotent-Replayed: true`) and sends nothing again."""
+    idempotency = None
+    if idempotency_key is not None:
+        digest = hashlib.sha256(f"{caller.name}\n{body.model_dump_json()}".encode()).hexdigest()
+        idempotency = IdempotencyRequest(idempotency_key, digest)
     posted = updates.post_update(
         context.database,
         context.policies,
@@ -70,7 +80,10 @@ def post_update(
         body.audiences,
         visibility=visibility,
         now=context.clock(),
+        idempotency=idempotency,
     )
+    if posted.is_replay:
+        response.headers["Idempotent-Replayed"] = "true"
     return UpdateOut(
         audiences=list(posted.audiences),
         deliveries=posted.deliveries,
