@@ -313,3 +313,35 @@ def test_channel_test_sends_through_slack(tmp_path: Path) -> None:
     (got,) = receiver.received
     assert got.body["channel"] == "#ops"
     assert "test of the slack channel" in got.body["text"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "to", "words"),
+    [
+        ("texts", "12345", "--to: '12345' is not a phone number (allowed: E.164"),
+        ("mail", "not-an-address", "--to: 'not-an-address' is not an email address"),
+        ("mail", "", "the channel has no `to` of its own"),
+    ],
+)
+def test_channel_test_refuses_an_address_the_channel_cannot_use(
+    tmp_path: Path, channel: str, to: str, words: str
+) -> None:
+    with http_receiver() as (url, receiver):
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(
+            "fireline_policy: 1\nname: channels\n"
+            "incident_types: [{name: infrastructure, label: Infrastructure}]\n"
+            "severities:\n"
+            "  - {level: 1, name: critical, label: Critical, response: 15m, resolution: 4h}\n"
+            "severity_rule: {when_unknown: 1}\n"
+            "priority_matrix: {priority_severity: {P1: 1, P2: 1, P3: 1, P4: 1}}\n"
+            "channels:\n"
+            f"  - {{kind: sms, name: texts, account_sid: {SID}, auth_token: a-twilio-token-ok,"
+            f" from_number: '+15005550006', base_url: '{url}'}}\n"
+            "  - {kind: email, name: mail, host: 127.0.0.1, from_address: f@example.com}\n"
+        )
+        args = ["channel", "test", channel, "--policy", str(policy)]
+        result = CliRunner().invoke(app, [*args, "--to", to] if to else args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+    assert receiver.received == []

@@ -235,7 +235,8 @@ def test_a_mistake_is_refused_at_its_line(old: str, new: str, words: str, at: st
             "{{ incident.id }}\n{{ incident.__class__ }}\n",
             "its line 3: reaches outside the sandbox",
         ),
-        ("{{ incident.nope }}\n", "its line 2: fails on the sample incident"),
+        ("{{ incident.nope }}\n", "its line 2: unknown field 'nope' of incident (allowed: id,"),
+        ("{{ incident.services[0] | nope }}\n", "its line 2: syntax error: No filter named 'nope'"),
     ],
 )
 def test_policy_check_names_a_bad_template_and_its_line(
@@ -257,3 +258,56 @@ def test_policy_check_names_a_bad_template_and_its_line(
     )
     assert words in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        (
+            "host: smtp.example.com,",
+            "host: smtp.example.com, port: 99999,",
+            "channels[0].port",
+            "invalid value 99999 (allowed: a whole number from 1 to 65535)",
+        ),
+        (
+            "host: smtp.example.com,",
+            "host: smtp.example.com, prot: 25,",
+            "channels[0].prot",
+            "unknown key 'prot'; did you mean 'port'? (allowed: name, templates, kind, host, port",
+        ),
+        (
+            "{kind: email, name: mail,",
+            "{kind: emial, name: mail,",
+            "channels[0]",
+            "unknown kind 'emial' (allowed: 'email', 'webhook', 'slack', 'teams', 'sms', 'voice')",
+        ),
+        (
+            "token_env: FIRELINE_SLACK_TOKEN",
+            "token: xoxb",
+            "channels[1].token",
+            "invalid text '(hidden)' (allowed: at least 10 characters)",
+        ),
+    ],
+)
+def test_a_channel_mistake_names_its_key_and_never_repeats_a_secret(
+    old: str, new: str, key: str, words: str
+) -> None:
+    assert BASE.count(old) == 1, old
+    problem = only_problem(BASE.replace(old, new))
+    assert problem.key == key
+    assert words in problem.message
+    assert "xoxb" not in problem.message
+    assert problem.value != "xoxb"
+
+
+def test_policy_check_notes_a_secret_variable_that_is_not_set_here(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    unset = {"FIRELINE_SLACK_TOKEN": None, "FIRELINE_TEAMS_URL": "https://x.example"}
+    result = CliRunner().invoke(policy_app, ["check", str(path)], env=unset)
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: channel slack: FIRELINE_SLACK_TOKEN is not set here, so its messages would fail"
+        in result.stdout
+    )
+    assert "FIRELINE_TEAMS_URL is not set" not in result.stdout

@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 
 from fireline.domain.calendars import add_working_time, calendar_of
 from fireline.domain.errors import InvalidInput
+from fireline.domain.firing import describe_reach
 from fireline.domain.notifications import Audience
 from fireline.domain.policy import Policy
-from fireline.domain.recipients import Reach, describe_reach
+from fireline.domain.recipients import Reach
 from fireline.domain.templating import PostedUpdate
 from fireline.domain.timeline import TimelineEvent
 from fireline.domain.timers import CadenceMark, Course, Timer, TimerKind, spelled
@@ -84,8 +85,10 @@ def plan_communication(course: Course, policy: Policy) -> list[Timer]:
 
 
 def next_update_due(course: Course, policy: Policy, audience: Audience) -> datetime | None:
-    """When `audience` is next due an update (None: it has no cadence, or it is resolved)."""
-    if audience.updates is None or course.resolved_at is not None:
+    """When `audience` is next due an update (None: it has no cadence for the incident's
+    severity, or the incident is resolved)."""
+    updates = audience.updates
+    if updates is None or course.severity not in updates.severities or course.resolved_at:
         return None
     return _next_due(course, policy, audience)
 

@@ -170,7 +170,7 @@ def failed_event(
     why = f"gave up after {delivery.attempts} attempts" if gave_up else "permanent"
     then = f"; falling back to {fallback}" if fallback else ""
     if fallback is None and delivery.person is not None:
-        then = "; no other way to reach them"
+        then = "; no other way left to try"
     summary = f"{_first_up(how(delivery))} to {_whom(delivery)} failed: {reason} ({why}){then}"
     return _event(delivery, at, summary, "failed", reason)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from fireline.domain.notifications import METHOD_WORDS
 from fireline.domain.oncall import Schedule, on_call_at
-from fireline.domain.recipients import Reach, describe_reach
+from fireline.domain.recipients import ROOM, Reach
 from fireline.domain.timeline import TimelineEvent
 from fireline.domain.timers import Timer, TimerKind, spelled
 
@@ -101,3 +102,23 @@ def fired_event(
             ),
         },
     )
+
+
+def describe_reach(found: Reach) -> str:
+    """ "; reaching ana by chat, SMS after 2m; skipped: phone call for ana (no channel); not
+    reached: contact:cto: …" """
+    text = ""
+    if found.deliveries:
+        by_label: dict[str, list[str]] = {}
+        for d in found.deliveries:
+            how = d.channel if d.method == ROOM else METHOD_WORDS[d.method]
+            when = f" after {spelled(timedelta(seconds=d.delay))}" if d.delay else ""
+            by_label.setdefault(d.label, []).append(how + when)
+        text += "; reaching " + "; ".join(
+            f"{label} by {', '.join(ways)}" for label, ways in by_label.items()
+        )
+    if found.skipped:
+        text += "; skipped: " + ", ".join(found.skipped)
+    if found.unreached:
+        text += "; not reached: " + "; ".join(found.unreached)
+    return text

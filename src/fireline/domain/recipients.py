@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from fireline.domain.notifications import METHOD_KINDS, METHOD_WORDS, METHODS
 from fireline.domain.paging_rules import PersonalRule
 from fireline.domain.policy import Policy, Role
-from fireline.domain.timers import spelled
 
 ROOM = "room"
 """The method of a delivery to a `channel:` target: a post to the channel's own room."""
@@ -83,6 +81,9 @@ class Reach:
     deliveries: tuple[Reached, ...] = ()
     unreached: tuple[str, ...] = ()
     """Why a target reached nobody, one sentence each (for the timeline)."""
+    skipped: tuple[str, ...] = ()
+    """Methods a reached person was not reached by, and why ("phone call for ana (no
+    channel)")."""
 
 
 def channel_for_method(policy: Policy, method: str) -> str | None:
@@ -107,15 +108,20 @@ def reach(
     """The deliveries that carry a message to `targets`, and what could not be reached.
 
     People are reached by `methods`, else by the severity's (an audience's own methods
-    win over both). With `is_page`, people reached directly (not as an audience's members)
+    win over both); a phone call is for pages, so other messages leave the severity's
+    `voice` out. With `is_page`, people reached directly (not as an audience's members)
     are paged: their own rules delay methods, and waiting deliveries are called off by an
     acknowledgement. A person reached through two targets gets one delivery per method (the
     first target's).
     """
     deliveries: dict[tuple[str, str, int], Reached] = {}
     unreached: list[str] = []
-    default_methods = methods or policy.notifications.methods_for(severity)
-    for target, methods, audience in _expand(targets, policy, default_methods, unreached):
+    skipped: list[str] = []
+    loud = policy.notifications.methods_for(severity)
+    quiet = tuple(m for m in loud if m != "voice") or loud
+    direct = methods or (loud if is_page else quiet)
+    expanded = _expand(targets, policy, direct, methods or quiet, unreached)
+    for target, methods, audience in expanded:
         kind, _, name = target.partition(":")
         if kind == "channel":
             if policy.channel(name) is None:
@@ -131,10 +137,15 @@ def reach(
         planned = _by_methods(target, person, methods, paged, policy, directory, audience)
         if not planned:
             unreached.append(_why_unreachable(target, person, methods, policy))
+        used = {delivery.method for delivery in planned}
+        for method in methods if planned else ():
+            if method not in used:
+                why = "no channel" if channel_for_method(policy, method) is None else "no address"
+                skipped.append(f"{METHOD_WORDS[method]} for {planned[0].label} ({why})")
         for delivery in planned:
             deliveries.setdefault((person.name, delivery.method, delivery.delay), delivery)
     ordered = sorted(deliveries.values(), key=lambda d: d.delay)
-    return Reach(tuple(ordered), tuple(unreached))
+    return Reach(tuple(ordered), tuple(unreached), tuple(dict.fromkeys(skipped)))
 
 
 def fallback_for(
@@ -167,14 +178,19 @@ def person_for(name: str, policy: Policy, people: Mapping[str, Person]) -> Perso
 
 
 def _expand(
-    targets: Sequence[str], policy: Policy, methods: tuple[str, ...], unreached: list[str]
+    targets: Sequence[str],
+    policy: Policy,
+    direct: tuple[str, ...],
+    members: tuple[str, ...],
+    unreached: list[str],
 ) -> list[tuple[str, tuple[str, ...], str | None]]:
-    """Targets with audiences replaced by their members: (target, methods, audience)."""
+    """Targets with audiences replaced by their members: (target, methods, audience), by
+    `direct` methods, or the audience's own, else `members`."""
     expanded: list[tuple[str, tuple[str, ...], str | None]] = []
     for target in targets:
         kind, _, name = target.partition(":")
         if kind != "audience":
-            expanded.append((target, methods, None))
+            expanded.append((target, direct, None))
             continue
         audience = policy.notifications.audience(name)
         if audience is None:
@@ -182,7 +198,7 @@ def _expand(
             continue
         if not audience.notify:
             unreached.append(f"{target}: {audience.label} has nobody in it (add notify targets)")
-        expanded += [(member, audience.methods or methods, name) for member in audience.notify]
+        expanded += [(member, audience.methods or members, name) for member in audience.notify]
     return expanded
 
 
@@ -190,7 +206,7 @@ def handles_needed(targets: Sequence[str], *, policy: Policy, directory: Directo
     """The user handles that reaching `targets` may look up in `directory.people` (whose
     `role_holders` and `on_call` must be filled already): load those, then call `reach`."""
     handles = set()
-    for target, _, _ in _expand(targets, policy, (), []):
+    for target, _, _ in _expand(targets, policy, (), (), []):
         whom = _whom(target, policy, directory)
         if isinstance(whom, str):
             handles.add(whom)
@@ -303,20 +319,3 @@ def _why_unreachable(target: str, person: Person, methods: tuple[str, ...], poli
         words = ", ".join(METHOD_WORDS[m] for m in missing)
         return f"{target}: the policy has no channel for {words}"
     return f"{target}: {person.label} has no address for {', '.join(methods)}"
-
-
-def describe_reach(found: Reach) -> str:
-    """ "; reaching ana by phone call, chat, SMS after 2m; not reached: contact:cto: …" """
-    text = ""
-    if found.deliveries:
-        by_label: dict[str, list[str]] = {}
-        for d in found.deliveries:
-            how = d.channel if d.method == ROOM else METHOD_WORDS[d.method]
-            when = f" after {spelled(timedelta(seconds=d.delay))}" if d.delay else ""
-            by_label.setdefault(d.label, []).append(how + when)
-        text += "; reaching " + "; ".join(
-            f"{label} by {', '.join(ways)}" for label, ways in by_label.items()
-        )
-    if found.unreached:
-        text += "; not reached: " + "; ".join(found.unreached)
-    return text

@@ -25,7 +25,7 @@ from fireline.domain.communication import (
     update_posted_event,
 )
 from fireline.domain.deliveries import Attempt, Delivery
-from fireline.domain.errors import Conflict, UnknownName
+from fireline.domain.errors import Conflict, InvalidInput, UnknownName
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
 from fireline.domain.notifications import Audience
@@ -232,7 +232,11 @@ def _choose(policy: Policy, course: Course, names: Sequence[str] | None) -> list
                 raise UnknownName("audiences", name, known)
             chosen.append(audience)
         if not chosen:
-            raise UnknownName("audiences", "", known)
+            raise InvalidInput(
+                "audiences",
+                f"name at least one audience, or leave audiences out to update those due "
+                f"(allowed: {', '.join(known) or 'none defined'})",
+            )
         return chosen
     due = audiences_due(course, policy)
     if due:

@@ -95,7 +95,7 @@ def test_a_reminder_makes_an_audience_due_and_an_update_without_names_goes_to_it
     [
         ({"message": "hi"}, 409, "no audience is due an update (next: Customer Support at"),
         ({"message": "hi", "audiences": ["board"]}, 422, "unknown value 'board'"),
-        ({"message": "hi", "audiences": []}, 422, "audiences"),
+        ({"message": "hi", "audiences": []}, 422, "name at least one audience"),
         ({"message": "   "}, 422, "message"),
         ({"message": "hi", "colour": "red"}, 422, "colour"),
         ({"message": "x" * 5001}, 422, "message"),

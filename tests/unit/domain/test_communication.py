@@ -146,6 +146,7 @@ def test_next_update_due_is_none_once_resolved_and_for_audiences_without_cadence
     assert next_update_due(course(), P004, partners) is None
     assert next_update_due(course(), P004, executives) == T0 + 2 * HOUR
     assert next_update_due(course(resolved=HOUR), P004, executives) is None
+    assert next_update_due(course(severity=4), P004, executives) is None  # Sev-1 only
 
 
 def test_an_audience_is_due_from_its_reminder_until_it_gets_an_update() -> None:

@@ -100,7 +100,7 @@ def test_a_delivery_that_took_several_attempts_says_so() -> None:
         (
             True,
             None,
-            "failed: 21211 invalid number (gave up after 1 attempts); no other way to reach them",
+            "failed: 21211 invalid number (gave up after 1 attempts); no other way left to try",
         ),
     ],
 )

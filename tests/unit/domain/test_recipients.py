@@ -8,6 +8,7 @@ import pytest
 
 from fireline.domain.errors import InvalidInput
 from fireline.domain.escalation_rules import Contact
+from fireline.domain.firing import describe_reach
 from fireline.domain.messages import ChannelConfig
 from fireline.domain.notifications import Audience, NotificationRules
 from fireline.domain.oncall import Schedule
@@ -18,7 +19,6 @@ from fireline.domain.recipients import (
     Directory,
     Person,
     Reach,
-    describe_reach,
     fallback_for,
     handles_needed,
     reach,
@@ -110,13 +110,26 @@ def test_only_people_reached_directly_are_paged() -> None:
     }
 
 
-def test_a_notice_ignores_personal_delays() -> None:
-    rules = {"ana": (PersonalRule("voice", 300),)}
-    assert [d.delay for d in reach_of("user:ana", rules=rules, is_page=False).deliveries] == [
-        0,
-        0,
-        0,
+def test_a_notice_ignores_personal_delays_and_calls_nobody() -> None:
+    rules = {"ana": (PersonalRule("chat", 300),)}
+    found = reach_of("user:ana", rules=rules, is_page=False)
+    # A phone call is for pages: a notice to a Sev-1 goes by chat and email, at once.
+    assert ways(found) == [
+        ("ana", "chat", "U0ANA", 0),
+        ("ana", "email", "ana@example.com", 0),
     ]
+
+
+def test_an_audience_that_names_calls_is_called() -> None:
+    callers = replace(
+        POLICY,
+        notifications=replace(
+            RULES_004,
+            audiences=(Audience("execs", "Executives", ("user:ana",), ("voice", "email")),),
+        ),
+    )
+    found = reach_of("audience:execs", is_page=False, policy=callers)
+    assert [d.method for d in found.deliveries] == ["voice", "email"]
 
 
 def test_someone_the_severity_s_methods_cannot_reach_is_reached_another_way() -> None:
@@ -221,6 +234,16 @@ def test_the_reach_reads_as_one_line_for_the_timeline() -> None:
         "; reaching ana by chat, email, phone call after 2m"
         "; not reached: contact:board: Board has no person or address "
         "(set primary, or email, phone or chat, in the policy's contacts)"
+    )
+
+
+def test_a_method_a_reached_person_was_not_reached_by_is_said() -> None:
+    no_calls = replace(POLICY, channels=tuple(c for c in CHANNELS if c.kind != "voice"))
+    text = describe_reach(reach_of("user:ana", "user:ben", severity=1, policy=no_calls))
+    assert text == (
+        "; reaching ana by chat, email; ben by email"
+        "; skipped: phone call for ana (no channel), phone call for ben (no channel), "
+        "chat for ben (no address)"
     )
 
 

@@ -7,6 +7,7 @@ typed config in the policy file schema and a test file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 
 from fireline.adapters.notifications.base import Channel, DeliveryFailed
@@ -29,10 +30,21 @@ def channel_for(config: ChannelConfig) -> Channel:
     return channel
 
 
+def unset_secrets(channels: Sequence[ChannelConfig], env: Mapping[str, str]) -> list[str]:
+    """ "slack: FIRELINE_SLACK_WEBHOOK is not set" for each secret variable a channel names
+    that `env` lacks: every message through that channel would fail until it is set."""
+    return [
+        f"{config.name}: {variable} is not set"
+        for config in channels
+        for key, variable in config.settings.items()
+        if key.endswith("_env") and variable and not env.get(str(variable))
+    ]
+
+
 def send_message(config: ChannelConfig, message: Message, to: str) -> str:
     """Send `message` to `to` through the channel `config` describes; its receipt. Raises
     DeliveryFailed (see `base`)."""
     return channel_for(config).send(message, to)
 
 
-__all__ = ["KINDS", "Channel", "DeliveryFailed", "channel_for", "send_message"]
+__all__ = ["KINDS", "Channel", "DeliveryFailed", "channel_for", "send_message", "unset_secrets"]

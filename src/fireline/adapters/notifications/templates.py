@@ -72,6 +72,9 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
         return TemplateProblem(
             line, f"unknown variable {unknown[0]!r} (allowed: {', '.join(VARIABLES)})"
         )
+    field = _unknown_field(parsed)
+    if field is not None:
+        return field
     try:
         rendered = render_capped(_compiled(source), SAMPLE, MAX_PART)
     except SecurityError as error:
@@ -87,6 +90,32 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
         )
     if part == "blocks":
         return _blocks_problem(rendered)
+    return None
+
+
+def _unknown_field(parsed: nodes.Template) -> TemplateProblem | None:
+    """A field of a variable that it does not have (``incident.titel``), by its line."""
+    for node in parsed.find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, nodes.Getattr | nodes.Getitem):
+            continue  # find_all's type does not say so
+        if not isinstance(node.node, nodes.Name):
+            continue
+        fields = SAMPLE.get(node.node.name)
+        if not isinstance(fields, dict):
+            continue
+        if isinstance(node, nodes.Getattr):
+            name: object = node.attr
+        elif isinstance(node.arg, nodes.Const):
+            name = node.arg.value
+        else:
+            continue
+        # Dunder names are the sandbox's to refuse, in its own words.
+        if isinstance(name, str) and name not in fields and not name.startswith("_"):
+            allowed = ", ".join(fields)
+            return TemplateProblem(
+                node.lineno,
+                f"unknown field {name!r} of {node.node.name} (allowed: {allowed})",
+            )
     return None
 
 

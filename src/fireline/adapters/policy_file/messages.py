@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -46,17 +46,33 @@ _EXPECTED = {
 }
 
 
+SECRET_KEYS = frozenset({"password", "secret", "token", "auth_token", "webhook_url"})
+"""Channel keys whose values a problem never repeats (they are secrets)."""
+
+
 def describe_validation_error(error: ValidationError, index: LineIndex) -> list[Issue]:
     """One `Issue` per pydantic error. With a line index, paths stop at what the file contains
     (a target written as text reports at the target, not at its implied ``within``)."""
     issues = []
     for detail in error.errors(include_url=False):
-        loc: Loc = tuple(detail["loc"])
+        full: Loc = tuple(detail["loc"])
+        loc = _without_tags(full)
         if index.lines and detail["type"] != "missing":
             loc = index.known_prefix(loc) or loc
         value = None if detail["type"] == "missing" else detail["input"]
-        issues.append(Issue(loc, value, _message(detail, tuple(detail["loc"]))))
+        if full and full[-1] in SECRET_KEYS:
+            value = None
+            detail = {**detail, "input": "(hidden)"}
+        issues.append(Issue(loc, value, _message(detail, full)))
     return issues
+
+
+def _without_tags(loc: Loc) -> Loc:
+    """The path as the file has it: pydantic puts a channel's `kind` into the path of a
+    problem inside it (``channels.0.email.port``), which the file does not have."""
+    if len(loc) > 2 and loc[0] == "channels" and isinstance(loc[1], int):
+        return (*loc[:2], *loc[3:])
+    return loc
 
 
 def show(value: object) -> str:
@@ -93,17 +109,29 @@ def _message(detail: ErrorDetails, loc: Loc) -> str:
         return f"invalid text {show(value)} (allowed: {side} {limit} characters)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"invalid value {show(value)} (allowed: {_range(loc)})"
+    if kind == "union_tag_invalid":
+        return (
+            f"unknown {str(context.get('discriminator', 'kind')).strip(chr(39))} "
+            f"{context.get('tag')!r} (allowed: {context.get('expected_tags', '')!s})"
+        )
     reason = detail["msg"]
     return f"invalid value {show(value)} ({reason[:1].lower()}{reason[1:]})"
 
 
+_RANGES = {
+    "repeat": "a whole number from 1 to 10",
+    "port": "a whole number from 1 to 65535",
+    "timeout": "a number of seconds above 0, at most 120",
+}
+
+
 def _range(loc: Loc) -> str:
-    if loc and loc[-1] == "repeat":
-        return "a whole number from 1 to 10"
     if loc == ("at_risk_share",):
         return "a number between 0 and 1, both excluded, such as 0.75 for 75 %"
     if loc and loc[-1] == "level" and loc[0] == "support_tiers":
         return "a whole number from 1 to 4"
+    if loc and loc[-1] in _RANGES:
+        return _RANGES[str(loc[-1])]
     return "a whole number from 1 to 9"
 
 
@@ -121,11 +149,17 @@ def _allowed_keys(loc: Loc) -> list[str]:
 
 
 def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The schema model that describes the mapping at `loc`, if the path leads to one."""
+    """The schema model that describes the mapping at `loc`, if the path leads to one
+    (through a channel's kind, which pydantic puts in the path)."""
     current: Any = PolicySpec
     for part in loc:
         current = _without_none(current)
-        if _is_model(current):
+        if get_origin(current) is Annotated:
+            current = get_args(current)[0]
+        tagged = _member_tagged(current, part)
+        if tagged is not None:
+            current = tagged
+        elif _is_model(current):
             field = current.model_fields.get(part) if isinstance(part, str) else None
             if field is None:
                 return None
@@ -138,6 +172,18 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
             return None
     current = _without_none(current)
     return current if _is_model(current) else None
+
+
+def _member_tagged(annotation: Any, tag: object) -> type[BaseModel] | None:
+    """The model of a union of models whose `kind` is the literal `tag`."""
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return None
+    for member in get_args(annotation):
+        field = member.model_fields.get("kind") if _is_model(member) else None
+        if field is not None and tag in get_args(field.annotation):
+            found: type[BaseModel] = member
+            return found
+    return None
 
 
 def _is_model(candidate: Any) -> bool:

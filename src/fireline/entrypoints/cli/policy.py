@@ -16,6 +16,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from fireline.adapters.notifications import unset_secrets
 from fireline.adapters.policy_file import (
     LoadedPolicy,
     PolicyFileError,
@@ -61,6 +62,8 @@ def check(
     typer.echo(f"{file}: valid (policy {loaded.policy.name}, digest {loaded.digest})")
     for note in loaded.notes:
         typer.echo(f"note: {note}")
+    for unset in unset_secrets(loaded.policy.channels, os.environ):
+        typer.echo(f"note: channel {unset} here, so its messages would fail")
 
 
 @policy_app.command("presets")

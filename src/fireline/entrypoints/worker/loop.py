@@ -12,6 +12,7 @@ another worker (or its restart) picks the work up.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
+from fireline.adapters.notifications import unset_secrets
 from fireline.bootstrap import Context
 from fireline.services.outbox import deliver_next, fail_deliveries_off_channels, next_delivery_due
 from fireline.services.timers import FIRING_BATCH, fire_due_timers, next_due_at
@@ -62,6 +64,8 @@ def run_worker(
         poll.total_seconds(),
         ", ".join(channels) or "none",
     )
+    for unset in unset_secrets(policy.channels, os.environ):
+        log.warning("channel %s: its messages will fail until it is", unset)
     lanes = [
         threading.Thread(
             target=_loop,
