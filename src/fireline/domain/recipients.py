@@ -213,6 +213,21 @@ def handles_needed(targets: Sequence[str], *, policy: Policy, directory: Directo
     return handles
 
 
+def could_reach(targets: Sequence[str], policy: Policy, directory: Directory) -> bool:
+    """Whether any of `targets` stands for a person or a room there is (by whatever
+    method): when none does, `reach` only says why, whatever the incident."""
+    for target, _, _ in _expand(targets, policy, (), (), []):
+        kind, _, name = target.partition(":")
+        if kind == "channel":
+            if policy.channel(name) is not None:
+                return True
+            continue
+        whom = _whom(target, policy, directory)
+        if isinstance(whom, Person) or (isinstance(whom, str) and whom in directory.people):
+            return True
+    return False
+
+
 def _person(
     target: str, policy: Policy, directory: Directory, unreached: list[str]
 ) -> Person | None:

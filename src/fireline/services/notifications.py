@@ -22,7 +22,15 @@ from fireline.domain.communication import PAGING_KINDS, TEMPLATE_OF, audience_of
 from fireline.domain.incident import Incident
 from fireline.domain.people import User
 from fireline.domain.policy import Policy
-from fireline.domain.recipients import Directory, Person, Reach, Reached, handles_needed, reach
+from fireline.domain.recipients import (
+    Directory,
+    Person,
+    Reach,
+    Reached,
+    could_reach,
+    handles_needed,
+    reach,
+)
 from fireline.domain.templating import Happened, template_variables
 from fireline.domain.timers import Timer, TimerKind, course_of
 from fireline.services.delivery_ports import NewDelivery, Renderer
@@ -71,22 +79,33 @@ def notify_fired(
     telling = [t for t in fired if t.timer.targets and t.timer.kind in TEMPLATE_OF]
     if not telling:
         return {}
-    ids = sorted({t.incident_id for t in telling})
-    incidents = store.get_incidents(ids)
-    holders = store.role_holders_of(ids)
+    # The reads below are skipped when nothing needs them: a worker firing a backlog of
+    # notices to contacts nobody can reach yet should pay for nothing it does not use.
+    holders = {}
+    if any(_kind(target) in ("role", "audience") for t in telling for target in t.timer.targets):
+        holders = store.role_holders_of(sorted({t.incident_id for t in telling}))
     handles: set[str] = set()
     for t in telling:
         directory = Directory(role_holders=holders.get(t.incident_id, {}), on_call=on_call)
         handles |= handles_needed(t.timer.targets, policy=policy, directory=directory)
     people = load_people(store, sorted(handles))
     rules = store.notification_rules(sorted(people))
+    directories = {
+        t.id: Directory(people, rules, holders.get(t.incident_id, {}), on_call) for t in telling
+    }
+    hopeful = [t for t in telling if could_reach(t.timer.targets, policy, directories[t.id])]
+    incidents = store.get_incidents(sorted({t.incident_id for t in hopeful}))
     reaches: dict[int, Reach] = {}
     batch: list[NewDelivery] = []
     for t in telling:
+        directory = directories[t.id]
         incident = incidents.get(t.incident_id)
         if incident is None:
+            # Nobody can be reached: reaching says why, and needs no incident to say it.
+            reaches[t.id] = reach(
+                t.timer.targets, severity=0, is_page=False, policy=policy, directory=directory
+            )
             continue
-        directory = Directory(people, rules, holders.get(t.incident_id, {}), on_call)
         # A page asks for an acknowledgement; once there is one, it is news, not a page.
         is_page = t.timer.kind in PAGING_KINDS and incident.acknowledged_at is None
         found = reach(
@@ -103,6 +122,10 @@ def notify_fired(
     if batch:
         store.add_deliveries(batch, now)
     return reaches
+
+
+def _kind(target: str) -> str:
+    return target.partition(":")[0]
 
 
 def _methods_of(timer: Timer, policy: Policy) -> tuple[str, ...]:

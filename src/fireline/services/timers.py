@@ -101,8 +101,13 @@ def fire_due_timers(
         due = store.claim_due_timers(now, limit)
         if not due:
             return 0
-        telling = any(t.timer.targets for t in due)
-        schedules = live_schedules(store, policy, now) if policy and telling else {}
+        # Who is on call matters to schedule, team and role targets (a role may fall to a
+        # schedule), and to audiences (which may hold those).
+        rota = {"schedule", "team", "role", "audience"}
+        needs_rota = any(
+            target.partition(":")[0] in rota for t in due for target in t.timer.targets
+        )
+        schedules = live_schedules(store, policy, now) if policy and needs_rota else {}
         reaches = {}
         if policy is not None and wording is not None:
             on_call = {name: on_call_at(s, now) for name, s in schedules.items()}

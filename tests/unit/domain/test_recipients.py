@@ -19,6 +19,7 @@ from fireline.domain.recipients import (
     Directory,
     Person,
     Reach,
+    could_reach,
     fallback_for,
     handles_needed,
     reach,
@@ -210,6 +211,16 @@ def test_a_target_that_reaches_nobody_says_why(target: str, why: str) -> None:
 def test_without_channels_nobody_is_reached_and_the_reason_is_given() -> None:
     found = reach_of("user:ana", policy=replace(POLICY, channels=()))
     assert found.unreached == ("user:ana: the policy has no channel for phone call, chat, email",)
+
+
+def test_could_reach_says_whether_any_target_stands_for_someone() -> None:
+    people = Directory(people=PEOPLE)
+    assert not could_reach(["contact:board", "schedule:ops", "user:zoe"], POLICY, people)
+    assert not could_reach(["channel:support-operations"], POLICY, people)
+    assert could_reach(["contact:board", "contact:cto"], POLICY, people)  # an address
+    assert could_reach(["user:ana"], POLICY, people)
+    assert could_reach(["channel:slack"], POLICY, people)
+    assert could_reach(["audience:executives"], POLICY, people)
 
 
 def test_handles_needed_lists_who_to_load_before_reaching() -> None:
