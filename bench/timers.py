@@ -417,7 +417,9 @@ def main() -> None:
     POLICY_FILE.write_text(yaml.safe_dump(document), encoding="utf-8")
     url = pg_create(args.pg_admin_url, DATABASE)
     info = conninfo(url)
-    console.print(f"declaring {args.incidents:,} Sev-1 incidents ({POLICY}) into {DATABASE}")
+    console.print(
+        f"declaring {args.incidents:,} Sev-1 incidents ({POLICY_FILE.stem}) into {DATABASE}"
+    )
     phases.append(("load", load_incidents(url, args.incidents, args.window, args.load_batch)))
     ((timers,),) = sql(info, "SELECT count(*) FROM timers")
     sql(info, "VACUUM ANALYZE timers")
@@ -497,7 +499,7 @@ def main() -> None:
     ((version,),) = sql(info, "SHOW server_version")
     header = (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; "
-        f"PostgreSQL {version}; {args.incidents:,} open Sev-1 incidents ({POLICY}), "
+        f"PostgreSQL {version}; {args.incidents:,} open Sev-1 incidents ({POLICY_FILE.stem}), "
         f"{args.workers} × `fireline worker --batch {args.batch}`."
     )
     markdown = render(result_rows, header, phases)
