@@ -19,6 +19,16 @@ from fireline.entrypoints.cli.main import app
 from tests.channel_receivers import free_port, http_receiver, smtp_server, twilio_answer
 
 SECRET = "a-webhook-secret-of-some-length"
+CHANNELS_ONLY = (
+    "fireline_policy: 1\nname: channels\n"
+    "incident_types: [{name: infrastructure, label: Infrastructure}]\n"
+    "severities:\n"
+    "  - {level: 1, name: critical, label: Critical, response: 15m, resolution: 4h}\n"
+    "severity_rule: {when_unknown: 1}\n"
+    "priority_matrix: {priority_severity: {P1: 1, P2: 1, P3: 1, P4: 1}}\n"
+    "channels:\n"
+)
+"""A policy with nothing but its channels, which the `channel test` tests append."""
 MESSAGE = Message(
     key="msg-1",
     subject="Sev-1: checkout down",
@@ -101,14 +111,8 @@ def test_channel_test_sends_through_the_policys_channel(tmp_path: Path) -> None:
     with smtp_server() as (port, mailbox):
         policy = tmp_path / "policy.yaml"
         policy.write_text(
-            "fireline_policy: 1\nname: channels\n"
-            "incident_types: [{name: infrastructure, label: Infrastructure}]\n"
-            "severities:\n"
-            "  - {level: 1, name: critical, label: Critical, response: 15m, resolution: 4h}\n"
-            "severity_rule: {when_unknown: 1}\n"
-            "priority_matrix: {priority_severity: {P1: 1, P2: 1, P3: 1, P4: 1}}\n"
-            "channels:\n"
-            f"  - {{kind: email, name: mail, host: 127.0.0.1, port: {port}, security: none, "
+            CHANNELS_ONLY
+            + f"  - {{kind: email, name: mail, host: 127.0.0.1, port: {port}, security: none, "
             "from_address: fireline@example.com}\n"
         )
         sent = runner.invoke(
@@ -296,14 +300,8 @@ def test_channel_test_sends_through_slack(tmp_path: Path) -> None:
         receiver.reply = b'{"ok": true, "channel": "C1", "ts": "1.2"}'
         policy = tmp_path / "policy.yaml"
         policy.write_text(
-            "fireline_policy: 1\nname: channels\n"
-            "incident_types: [{name: infrastructure, label: Infrastructure}]\n"
-            "severities:\n"
-            "  - {level: 1, name: critical, label: Critical, response: 15m, resolution: 4h}\n"
-            "severity_rule: {when_unknown: 1}\n"
-            "priority_matrix: {priority_severity: {P1: 1, P2: 1, P3: 1, P4: 1}}\n"
-            "channels:\n"
-            f"  - {{kind: slack, name: slack, token: xoxb-a-bot-token, api_url: '{url}'}}\n"
+            CHANNELS_ONLY
+            + f"  - {{kind: slack, name: slack, token: xoxb-a-bot-token, api_url: '{url}'}}\n"
         )
         result = CliRunner().invoke(
             app, ["channel", "test", "slack", "--to", "#ops", "--policy", str(policy)]
@@ -329,14 +327,8 @@ def test_channel_test_refuses_an_address_the_channel_cannot_use(
     with http_receiver() as (url, receiver):
         policy = tmp_path / "policy.yaml"
         policy.write_text(
-            "fireline_policy: 1\nname: channels\n"
-            "incident_types: [{name: infrastructure, label: Infrastructure}]\n"
-            "severities:\n"
-            "  - {level: 1, name: critical, label: Critical, response: 15m, resolution: 4h}\n"
-            "severity_rule: {when_unknown: 1}\n"
-            "priority_matrix: {priority_severity: {P1: 1, P2: 1, P3: 1, P4: 1}}\n"
-            "channels:\n"
-            f"  - {{kind: sms, name: texts, account_sid: {SID}, auth_token: a-twilio-token-ok,"
+            CHANNELS_ONLY
+            + f"  - {{kind: sms, name: texts, account_sid: {SID}, auth_token: a-twilio-token-ok,"
             f" from_number: '+15005550006', base_url: '{url}'}}\n"
             "  - {kind: email, name: mail, host: 127.0.0.1, from_address: f@example.com}\n"
         )

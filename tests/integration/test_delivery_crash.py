@@ -16,11 +16,6 @@ little slowly, so most kills land while a message is on its way. Afterwards:
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,8 +27,7 @@ from sqlalchemy import func, select
 
 from fireline.adapters.db.tables import deliveries, delivery_attempts, timeline
 from fireline.bootstrap import Context
-from fireline.domain.incident import Draft
-from fireline.services.incidents import declare_incidents
+from tests.crashing_workers import CrashingWorkers, declare_wave, worker_env
 from tests.integration.api.conftest import FakeClock
 from tests.notifying import Receivers, add_user, make_context, receivers, write_policy
 
@@ -83,76 +77,31 @@ def context(
     context.database.dispose()
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("a") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "fireline", "worker", "--batch", "3", "--poll", "0.05"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def test_workers_killed_mid_delivery_lose_nothing_and_record_each_message_once(
     context: tuple[Context, Path], servers: Receivers, database_url: str, tmp_path: Path
 ) -> None:
     ctx, policy = context
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
-    env |= {
-        "FIRELINE_DATABASE_URL": database_url,
-        "FIRELINE_POLICY": str(policy),
-        "FIRELINE_DATA_DIR": str(tmp_path),
-        "FIRELINE_MIGRATE_ON_START": "0",
-    }
+    env = worker_env(database_url, policy, tmp_path)
     log = tmp_path / "workers.log"
-    rng = random.Random(5)
-    steady = start_worker(env, log)
-    victim = start_worker(env, log)
-    kills, waves = 0, 0
-    # A restarted worker needs about a second to start: kill it once it is at work.
-    kill_at = time.monotonic() + rng.uniform(1.0, 2.0)
+    waves = 0
     next_wave = time.monotonic()
     total = WAVES * PER_WAVE * MESSAGES_PER_INCIDENT
-    try:
+    # A restarted worker needs about a second to start: kill it once it is at work.
+    with CrashingWorkers(env, log, every=(1.0, 2.0), seed=5) as workers:
         # Kill while the waves come in and a little after, then let the survivors finish.
         while waves < WAVES or time.monotonic() < next_wave + 3:
-            now = time.monotonic()
-            if waves < WAVES and now >= next_wave:
-                drafts = [
-                    (
-                        Draft(
-                            title=f"wave {waves} #{i}",
-                            type="infrastructure",
-                            reporter="ana",
-                            severity=1,
-                        ),
-                        datetime.now(UTC),
-                    )
-                    for i in range(PER_WAVE)
-                ]
-                results = declare_incidents(ctx.database, ctx.policies, drafts)
-                assert all(not isinstance(r, Exception) for r in results)
+            if waves < WAVES and time.monotonic() >= next_wave:
+                declare_wave(ctx, waves, PER_WAVE)
                 waves += 1
-                next_wave = now + WAVE_GAP_S
-            if now >= kill_at:
-                victim.send_signal(signal.SIGKILL)
-                victim.wait()
-                kills += 1
-                victim = start_worker(env, log)
-                kill_at = time.monotonic() + rng.uniform(1.0, 2.0)
+                next_wave = time.monotonic() + WAVE_GAP_S
+            workers.tick()
             time.sleep(0.02)  # paces this loop; the assertions below do not depend on it
         # The survivor and the last restart finish what is left (a dead worker's claims are
         # taken over when their leases run out, 13 s after they were made).
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         while _delivered(ctx) < total and time.monotonic() < deadline:
             time.sleep(0.2)
-    finally:
-        for process in (steady, victim):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    kills = workers.kills
     output = log.read_text()
     assert kills >= 15, f"only {kills} kills: the test did not exercise crashes"
     assert _delivered(ctx) == total, output[-3000:]

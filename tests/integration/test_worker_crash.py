@@ -9,11 +9,6 @@ once: a kill rolls a step back, and the surviving worker or the restarted one fi
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,9 +20,8 @@ from sqlalchemy import func, select
 
 from fireline.adapters.db.tables import timeline, timers
 from fireline.bootstrap import Context, build_context
-from fireline.domain.incident import Draft
-from fireline.services.incidents import declare_incidents
 from fireline.settings import Settings
+from tests.crashing_workers import CrashingWorkers, declare_wave, worker_env
 from tests.integration.api.conftest import CHEAP_HASHER
 from tests.seconds_policy import TIMER_KINDS, TIMERS_PER_INCIDENT, write_seconds_policy
 
@@ -57,73 +51,27 @@ def context(database_url: str, tmp_path: Path, policy_path: Path) -> Iterator[Co
     context.database.dispose()
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("a") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "fireline", "worker", "--batch", "3", "--poll", "0.05"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def test_a_worker_killed_at_random_moments_loses_and_repeats_nothing(
     context: Context, database_url: str, policy_path: Path, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
-    env |= {
-        "FIRELINE_DATABASE_URL": database_url,
-        "FIRELINE_POLICY": str(policy_path),
-        "FIRELINE_DATA_DIR": str(tmp_path),
-        "FIRELINE_MIGRATE_ON_START": "0",
-    }
+    env = worker_env(database_url, policy_path, tmp_path)
     log = tmp_path / "workers.log"
-    rng = random.Random(4)
-    steady = start_worker(env, log)
-    victim = start_worker(env, log)
-    kills = 0
-    kill_at = time.monotonic() + rng.uniform(0.5, 1.5)
     next_wave = time.monotonic()
     waves = 0
-    try:
+    with CrashingWorkers(env, log, every=(0.5, 1.5), seed=4) as workers:
         # Declare in waves while killing: each wave's timers come due over its next 6 s.
         while waves < WAVES or time.monotonic() < next_wave + 6:
-            now = time.monotonic()
-            if waves < WAVES and now >= next_wave:
-                drafts = [
-                    (
-                        Draft(
-                            title=f"wave {waves} #{i}",
-                            type="infrastructure",
-                            reporter="ana",
-                            severity=1,
-                        ),
-                        datetime.now(UTC),
-                    )
-                    for i in range(PER_WAVE)
-                ]
-                results = declare_incidents(context.database, context.policies, drafts)
-                assert all(not isinstance(r, Exception) for r in results)
+            if waves < WAVES and time.monotonic() >= next_wave:
+                declare_wave(context, waves, PER_WAVE)
                 waves += 1
-                next_wave = now + WAVE_GAP_S
-            if now >= kill_at:
-                victim.send_signal(signal.SIGKILL)
-                victim.wait()
-                kills += 1
-                victim = start_worker(env, log)
-                kill_at = time.monotonic() + rng.uniform(0.5, 1.5)
+                next_wave = time.monotonic() + WAVE_GAP_S
+            workers.tick()
             time.sleep(0.02)  # paces this loop; the assertions below do not depend on it
         # The survivor (and the last restart) drain whatever came due.
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         while _unfired_due(context) and time.monotonic() < deadline:
             time.sleep(0.2)
-    finally:
-        for process in (steady, victim):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    kills = workers.kills
     assert kills >= 15, f"only {kills} kills: the test did not exercise crashes"
     assert not _unfired_due(context), log.read_text()[-3000:]
     with context.database.engine.connect() as connection:
