@@ -66,6 +66,31 @@ def load_people(store: Store, handles: Sequence[str]) -> dict[str, Person]:
     return {name: person_of(user) for name, user in users.items() if user.is_active}
 
 
+def directories_for(
+    store: Store,
+    policy: Policy,
+    asks: Mapping[int, tuple[str, Sequence[str]]],
+    on_call: Mapping[str, str | None],
+) -> dict[int, Directory]:
+    """For each ask (incident ID, targets), what reaching those targets needs to know: who
+    holds the incident's roles, the people the targets stand for and their rules. Read
+    once for every ask, and only what is needed: a worker firing a backlog of notices to
+    contacts nobody can reach yet reads nothing."""
+    holders: dict[str, dict[str, str]] = {}
+    if any(_kind(target) in ("role", "audience") for _, ts in asks.values() for target in ts):
+        holders = store.role_holders_of(sorted({incident for incident, _ in asks.values()}))
+    handles: set[str] = set()
+    for incident_id, targets in asks.values():
+        directory = Directory(role_holders=holders.get(incident_id, {}), on_call=on_call)
+        handles |= handles_needed(targets, policy=policy, directory=directory)
+    people = load_people(store, sorted(handles))
+    rules = store.notification_rules(sorted(people))
+    return {
+        key: Directory(people, rules, holders.get(incident_id, {}), on_call)
+        for key, (incident_id, _) in asks.items()
+    }
+
+
 def notify_fired(
     store: Store,
     policy: Policy,
@@ -79,20 +104,9 @@ def notify_fired(
     telling = [t for t in fired if t.timer.targets and t.timer.kind in TEMPLATE_OF]
     if not telling:
         return {}
-    # The reads below are skipped when nothing needs them: a worker firing a backlog of
-    # notices to contacts nobody can reach yet should pay for nothing it does not use.
-    holders = {}
-    if any(_kind(target) in ("role", "audience") for t in telling for target in t.timer.targets):
-        holders = store.role_holders_of(sorted({t.incident_id for t in telling}))
-    handles: set[str] = set()
-    for t in telling:
-        directory = Directory(role_holders=holders.get(t.incident_id, {}), on_call=on_call)
-        handles |= handles_needed(t.timer.targets, policy=policy, directory=directory)
-    people = load_people(store, sorted(handles))
-    rules = store.notification_rules(sorted(people))
-    directories = {
-        t.id: Directory(people, rules, holders.get(t.incident_id, {}), on_call) for t in telling
-    }
+    directories = directories_for(
+        store, policy, {t.id: (t.incident_id, t.timer.targets) for t in telling}, on_call
+    )
     hopeful = [t for t in telling if could_reach(t.timer.targets, policy, directories[t.id])]
     incidents = store.get_incidents(sorted({t.incident_id for t in hopeful}))
     reaches: dict[int, Reach] = {}

@@ -31,11 +31,16 @@ from fireline.domain.lifecycle import Status
 from fireline.domain.notifications import Audience
 from fireline.domain.oncall import on_call_at
 from fireline.domain.policy import Policy
-from fireline.domain.recipients import Directory, handles_needed, reach
+from fireline.domain.recipients import reach
 from fireline.domain.templating import PostedUpdate, template_variables
 from fireline.domain.timers import CadenceMark, Course, course_of
 from fireline.services.incidents import IdempotencyRequest, load_visible
-from fireline.services.notifications import Wording, load_people, message_key, word_deliveries
+from fireline.services.notifications import (
+    Wording,
+    directories_for,
+    message_key,
+    word_deliveries,
+)
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
@@ -106,11 +111,7 @@ def post_update(
             for name, schedule in live_schedules(store, policy, now).items()
         }
         targets = [f"audience:{a.name}" for a in chosen]
-        holders = store.role_holders_of([incident.id]).get(incident.id, {})
-        directory = Directory(role_holders=holders, on_call=on_call)
-        handles = handles_needed(targets, policy=policy, directory=directory)
-        people = load_people(store, sorted(handles))
-        directory = Directory(people, store.notification_rules(sorted(people)), holders, on_call)
+        (directory,) = directories_for(store, policy, {0: (incident.id, targets)}, on_call).values()
         found = reach(
             targets, severity=incident.severity, is_page=False, policy=policy, directory=directory
         )
