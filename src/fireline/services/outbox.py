@@ -74,8 +74,9 @@ def deliver_next(
         claimed = store.claim_delivery(channel, now, lease, uuid.uuid4().hex)
         if claimed is None:
             return False
-        if _answered(store, claimed.delivery):
-            _cancel(store, claimed, now)
+        why = _called_off(store, claimed.delivery)
+        if why is not None:
+            _cancel(store, claimed, why, now)
             return True
     renewing = _renew_lease(database, claimed, lease, clock, renew_every)
     try:
@@ -134,24 +135,25 @@ def fail_deliveries_off_channels(database: Database, policy: Policy, *, now: dat
     return ended_count
 
 
-def _answered(store: Store, delivery: Delivery) -> bool:
+def _called_off(store: Store, delivery: Delivery) -> str | None:
+    """Why a page need not go any more (its incident was acknowledged or resolved before its
+    time came), or None when it must."""
     if not delivery.is_page or delivery.incident_id is None:
-        return False
+        return None
     incident = store.get_incident(delivery.incident_id)
-    return incident is not None and (
-        incident.acknowledged_at is not None or incident.resolved_at is not None
-    )
-
-
-def _cancel(store: Store, claimed: Claimed, now: datetime) -> None:
-    delivery = claimed.delivery
-    incident = store.get_incident(delivery.incident_id or "")
-    why = "the incident was resolved first"
-    if incident is not None and incident.acknowledged_at is not None:
+    if incident is None:
+        return None
+    if incident.acknowledged_at is not None:
         by = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
-        why = f"acknowledged{by} at {incident.acknowledged_at.strftime('%H:%M:%S')}"
+        return f"acknowledged{by} at {incident.acknowledged_at.strftime('%H:%M:%S')}"
+    if incident.resolved_at is not None:
+        return "the incident was resolved first"
+    return None
+
+
+def _cancel(store: Store, claimed: Claimed, why: str, now: datetime) -> None:
     done = store.finish_delivery(
-        delivery.id,
+        claimed.delivery.id,
         claimed.claim,
         status=DeliveryStatus.CANCELLED,
         now=now,
