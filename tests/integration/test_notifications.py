@@ -248,3 +248,43 @@ def test_after_an_outage_each_audience_gets_one_late_reminder_not_a_burst(
     timers = api.get(f"/api/v1/incidents/{incident_id}/timers").json()["timers"]
     support = [t["due_at"] for t in timers if t["key"].startswith("update_due:customer_support:")]
     assert support[-1] == "2026-11-25T12:35:00Z"  # 30 minutes after the late one went out
+
+
+# Issue 11: a breached target reaches whom the handbook implies (004: the incident manager)
+
+
+@pytest.mark.usefixtures("ana_on_call")
+def test_an_unanswered_sev1_pages_the_incident_manager_when_its_response_target_is_missed(
+    context: Context, api: TestClient, servers: Receivers, clock: FakeClock
+) -> None:
+    incident_id = declare(api, severity=1)
+    work(context)
+    servers.twilio.received.clear()
+    clock.advance(minutes=15)
+    work(context)
+    (breach,) = [
+        e for e in timeline(api, incident_id, "sla_breach") if e["after"]["clock"] == "response"
+    ]
+    assert breach["after"]["targets"] == ["role:incident_commander"]
+    # Nobody holds the role, so the on-call (Ana) is paged, by phone too: nobody answered.
+    assert "reaching ana by phone call, chat, email" in breach["summary"]
+    (call,) = servers.twilio.received
+    assert call.body["To"] == ANA_PHONE
+    assert "Response target of 15m (24x7) breached" in call.body["Twiml"]
+
+
+@pytest.mark.usefixtures("ana_on_call")
+def test_a_missed_resolution_target_is_news_to_an_answered_incident_not_a_page(
+    context: Context, api: TestClient, servers: Receivers, clock: FakeClock
+) -> None:
+    incident_id = declare(api, severity=1)
+    acked = api.post(f"/api/v1/incidents/{incident_id}/acknowledge")
+    assert acked.status_code == 200, acked.text
+    clock.advance(hours=4)
+    work(context)
+    (breach,) = [
+        e for e in timeline(api, incident_id, "sla_breach") if e["after"]["clock"] == "resolution"
+    ]
+    assert "reaching ana by chat, email" in breach["summary"]  # no call: it is news
+    notice = [m for m in servers.mailbox.messages if "Resolution target" in str(m["Subject"])]
+    assert len(notice) == 1

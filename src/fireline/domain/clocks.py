@@ -20,7 +20,7 @@ from enum import StrEnum
 from fireline.domain.calendars import add_working_time, calendar_of, working_time_between
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import ACTIVE, PAUSED, Status
-from fireline.domain.policy import BusinessCalendar, Policy, Target
+from fireline.domain.policy import BusinessCalendar, ClockStart, Policy, Target
 
 
 class ClockState(StrEnum):
@@ -52,6 +52,23 @@ class Clock:
     state: ClockState
     at_risk: bool
     stopped_at: datetime | None
+
+
+def clocks_start(incident: Incident, policy: Policy) -> datetime:
+    """The instant `incident`'s clocks start from under `policy`'s `clock_start`: detected
+    (else reported), reported, or declared. Never later than the declaration."""
+    if policy.clock_start is ClockStart.DETECTED and incident.detected_at is not None:
+        return min(incident.detected_at, incident.declared_at)
+    if policy.clock_start is ClockStart.DECLARED:
+        return incident.declared_at
+    return min(incident.reported_at, incident.declared_at)
+
+
+def incident_spans(
+    incident: Incident, changes: Sequence[tuple[datetime, Status]], policy: Policy
+) -> list[StatusSpan]:
+    """`status_spans` of an incident, open from the instant its clocks start."""
+    return status_spans(clocks_start(incident, policy), changes)
 
 
 def status_spans(

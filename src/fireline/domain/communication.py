@@ -48,6 +48,20 @@ PAGING_KINDS = (TimerKind.INITIAL_NOTICE, TimerKind.ESCALATION, TimerKind.PAGE)
 deliveries still waiting when the incident is acknowledged are not sent."""
 
 
+def template_of(timer: Timer) -> str | None:
+    """The template that words what `timer` tells people; None for kinds that tell nobody.
+    A missed response target pages (nobody has answered); a missed resolution target is news
+    to people who are already working the incident."""
+    if timer.kind is TimerKind.SLA_BREACH:
+        return "page" if timer.clock == "response" else "notice"
+    return TEMPLATE_OF.get(timer.kind)
+
+
+def is_paging(timer: Timer) -> bool:
+    """Whether `timer`'s message asks for an acknowledgement (see PAGING_KINDS)."""
+    return template_of(timer) == "page" or timer.kind in PAGING_KINDS
+
+
 def plan_communication(course: Course, policy: Policy) -> list[Timer]:
     """The initial notification, each audience's next update reminder (and the overdue
     escalation of the last one), and the resolution notice once resolved."""

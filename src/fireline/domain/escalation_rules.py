@@ -93,6 +93,20 @@ class ElapsedNotice:
 
 
 @dataclass(frozen=True)
+class BreachRule:
+    """Who hears when an SLA target is breached (handbook 002: "escalate when an incident
+    cannot be resolved within SLA: notify next level").
+
+    With `next_level`, a breach escalates: the next escalation level the incident has not yet
+    reached comes forward to the breach; when no such level is planned (the top was reached,
+    or escalation by time has stopped), the breach itself goes to the next level's targets,
+    or the top level's. `targets` are told of every breach besides."""
+
+    next_level: bool = False
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EscalationRules:
     """Time-driven escalation: levels and their actions, per-tier timing, elapsed notices."""
 
@@ -102,6 +116,7 @@ class EscalationRules:
     handover_contact: Target | None = None
     """How soon a new owner must make contact after a hand-over (handbook 003: 2 hours)."""
     chains: tuple[PagingChain, ...] = ()
+    on_breach: BreachRule = BreachRule()
 
     def level(self, number: int) -> EscalationLevel | None:
         return next((level for level in self.levels if level.level == number), None)

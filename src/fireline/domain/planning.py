@@ -6,6 +6,7 @@ Pure: the caller passes the incident's course and its pinned policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from fireline.domain.calendars import add_working_time, calendar_of
@@ -29,7 +30,8 @@ from fireline.domain.timers import (
 def plan_timers(course: Course, policy: Policy) -> list[Timer]:
     """Every timer the course leads to if nothing else changes, past ones included, in the
     order they fire."""
-    timers = [*_sla(course, policy), *_escalation(course, policy), *_elapsed(course, policy)]
+    sla, escalation = _on_breach(course, policy, _sla(course, policy), _escalation(course, policy))
+    timers = [*sla, *escalation, *_elapsed(course, policy)]
     timers += _reviews(course, policy, timers)
     timers += _contact(course, policy)
     timers += plan_pages(course, policy)
@@ -65,6 +67,49 @@ def _sla(course: Course, policy: Policy) -> list[Timer]:
             if due is not None:
                 timers.append(Timer(f"{kind.value}:{name}", kind, due, clock=name, note=note))
     return timers
+
+
+def _on_breach(
+    course: Course, policy: Policy, sla: list[Timer], escalation: list[Timer]
+) -> tuple[list[Timer], list[Timer]]:
+    """Who each breach reaches (`escalation.on_breach`), with the escalation levels a breach
+    brings forward. A level already due at the breach is left where it is: it escalates at
+    that very moment anyway (handbook 000's response target is its first level's time)."""
+    rule = policy.escalation.on_breach
+    if not rule.next_level and not rule.targets:
+        return sla, escalation
+    levels = sorted(escalation, key=lambda t: t.due_at)
+    told = []
+    for timer in sla:
+        if timer.kind is not TimerKind.SLA_BREACH:
+            told.append(timer)
+            continue
+        targets = list(rule.targets)
+        if rule.next_level:
+            pending = next((t for t in levels if t.due_at >= timer.due_at), None)
+            if pending is None:
+                targets += _next_level_targets(course, policy, levels, timer.due_at)
+            elif pending.due_at > timer.due_at:
+                moved = replace(
+                    pending,
+                    due_at=timer.due_at,
+                    note=f"{pending.note} (brought forward: the {timer.clock} target was breached)",
+                )
+                levels[levels.index(pending)] = moved
+        told.append(replace(timer, targets=tuple(dict.fromkeys(targets))))
+    return told, levels
+
+
+def _next_level_targets(
+    course: Course, policy: Policy, levels: Sequence[Timer], at: datetime
+) -> tuple[str, ...]:
+    """The targets of the level after the highest reached by `at` (or of the top level,
+    when it was reached): whom a breach escalates to when no level timer is left."""
+    reached = max(
+        [course.escalated_to, *(t.level or 0 for t in levels if t.due_at < at)], default=0
+    )
+    level = policy.escalation.level(reached + 1) or policy.escalation.level(reached)
+    return level.targets if level is not None else ()
 
 
 def _tier_escalation(course: Course, policy: Policy) -> TierEscalation | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from enum import StrEnum
 
 from fireline.domain.budgets import ALWAYS_ON as ALWAYS_ON
 from fireline.domain.budgets import Target as Target
@@ -164,6 +165,18 @@ AT_RISK_SHARE = 0.75
 """The default share of a target after which a running clock is at risk (a warning)."""
 
 
+class ClockStart(StrEnum):
+    """Which instant of an incident starts its clocks (SLA targets, escalation by time and
+    elapsed-time notices); each falls back to the next when the incident lacks it."""
+
+    DETECTED = "detected"
+    """When the problem was detected (handbook 004's KPIs count from detection)."""
+    REPORTED = "reported"
+    """When it was reported to the organisation (handbook 003: "when you report")."""
+    DECLARED = "declared"
+    """When it was logged in Fireline (handbook 000: once the issue is created)."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """A validated policy. Lookups by name live here so every layer asks the same questions."""
@@ -187,6 +200,7 @@ class Policy:
     contacts: tuple[Contact, ...] = ()
     escalation: EscalationRules = field(default_factory=EscalationRules)
     at_risk_share: float = AT_RISK_SHARE
+    clock_start: ClockStart = ClockStart.REPORTED
     schedules: tuple[Schedule, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
     notifications: NotificationRules = field(default_factory=NotificationRules)

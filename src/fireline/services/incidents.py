@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from fireline.domain import editing, restriction
 from fireline.domain import incident as rules
 from fireline.domain.access import Visibility, can_see
-from fireline.domain.clocks import Clock, read_clocks, status_spans
+from fireline.domain.clocks import Clock, incident_spans, read_clocks
 from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
@@ -235,8 +235,8 @@ def get_clocks(
         for recorded in events
         if recorded.event.kind == "status_changed"
     ]
-    spans = status_spans(incident.declared_at, changes)
-    return read_clocks(incident, spans, policies.get(incident.policy_version), now)
+    policy = policies.get(incident.policy_version)
+    return read_clocks(incident, incident_spans(incident, changes, policy), policy, now)
 
 
 def list_timers(database: Database, incident_id: str, visibility: Visibility) -> list[StoredTimer]:

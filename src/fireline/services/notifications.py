@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fireline.domain.clocks import status_spans
-from fireline.domain.communication import PAGING_KINDS, TEMPLATE_OF, audience_of, next_update_due
+from fireline.domain.communication import (
+    audience_of,
+    is_paging,
+    next_update_due,
+    template_of,
+)
 from fireline.domain.incident import Incident
 from fireline.domain.people import User
 from fireline.domain.policy import Policy
@@ -101,7 +106,7 @@ def notify_fired(
 ) -> dict[int, Reach]:
     """Store the deliveries of every timer in `fired` that tells someone; by timer ID, whom
     its targets reached and whom not. `on_call` is who is on call in each schedule now."""
-    telling = [t for t in fired if t.timer.targets and t.timer.kind in TEMPLATE_OF]
+    telling = [t for t in fired if t.timer.targets and template_of(t.timer)]
     if not telling:
         return {}
     directories = directories_for(
@@ -121,7 +126,7 @@ def notify_fired(
             )
             continue
         # A page asks for an acknowledgement; once there is one, it is news, not a page.
-        is_page = t.timer.kind in PAGING_KINDS and incident.acknowledged_at is None
+        is_page = is_paging(t.timer) and incident.acknowledged_at is None
         found = reach(
             t.timer.targets,
             severity=incident.severity,
@@ -160,7 +165,8 @@ def _word_timer(
     found: Reach,
     now: datetime,
 ) -> list[NewDelivery]:
-    template = TEMPLATE_OF[timer.kind]
+    template = template_of(timer)
+    assert template is not None  # only timers that tell someone are worded
     name = audience_of(timer)
     next_at, every = next_update(store, policy, incident) if template == "initial" else (None, None)
     variables = template_variables(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from fireline.domain.clocks import status_spans
+from fireline.domain.clocks import incident_spans
 from fireline.domain.firing import falls_through, fired_event, on_call_for
 from fireline.domain.incident import Incident
 from fireline.domain.oncall import on_call_at
@@ -33,20 +33,12 @@ def plan_new_incidents(
     store: Store, policies: PolicyBook, batch: Sequence[Incident], now: datetime
 ) -> None:
     """Store the timers of incidents just declared (their history is one open span)."""
-    store.replace_timers(
-        [
-            (
-                incident.id,
-                plan_timers(
-                    course_of(incident, status_spans(incident.declared_at, [])),
-                    policies.get(incident.policy_version),
-                ),
-            )
-            for incident in batch
-        ],
-        now,
-        fresh=True,
-    )
+    plans = []
+    for incident in batch:
+        policy = policies.get(incident.policy_version)
+        course = course_of(incident, incident_spans(incident, [], policy))
+        plans.append((incident.id, plan_timers(course, policy)))
+    store.replace_timers(plans, now, fresh=True)
 
 
 def record_change(
@@ -68,7 +60,8 @@ def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: d
 
     Timers not yet fired are replaced; a key that fired keeps its row and is not planned
     again. A timer whose due time is already past fires at the worker's next step."""
-    spans = status_spans(incident.declared_at, store.status_changes(incident.id))
+    policy = policies.get(incident.policy_version)
+    spans = incident_spans(incident, store.status_changes(incident.id), policy)
     course = course_of(
         incident,
         spans,
@@ -76,7 +69,7 @@ def replan_timers(store: Store, policies: PolicyBook, incident: Incident, now: d
         handover=store.last_handover(incident.id),
         cadence=store.cadence_marks(incident.id),
     )
-    plan = plan_timers(course, policies.get(incident.policy_version))
+    plan = plan_timers(course, policy)
     store.replace_timers([(incident.id, plan)], now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.api.conftest import FakeClock, declare
@@ -60,3 +61,30 @@ def test_an_unanswered_incident_breaches_its_response_target(
 
 def test_clocks_of_an_unknown_incident_are_a_404(client: TestClient) -> None:
     assert client.get("/api/v1/incidents/INC-2026-1125-999/clocks").status_code == 404
+
+
+def test_clocks_count_from_detection_under_the_default_policy(
+    client: TestClient, clock: FakeClock
+) -> None:
+    # The default policy takes handbook 004's rule: response and resolution run from
+    # detection, so an incident logged 30 minutes after it was detected has spent them.
+    incident = declare(
+        client,
+        severity=1,
+        detected_at="2026-11-25T09:00:00Z",
+        reported_at="2026-11-25T09:10:00Z",
+    )
+    response = clocks(client, incident["id"])["response"]
+    assert (response["state"], response["elapsed_seconds"]) == ("breached", 1800)
+    assert response["due_at"] == "2026-11-25T09:15:00Z"
+    timers = client.get(f"/api/v1/incidents/{incident['id']}/timers").json()["timers"]
+    breach = next(t for t in timers if t["key"] == "sla_breach:response")
+    assert breach["due_at"] == "2026-11-25T09:15:00Z"  # due already: fires at once
+
+
+@pytest.mark.parametrize("policy_reference", ["handbook_000"])
+def test_a_policy_may_start_the_clocks_at_declaration(client: TestClient) -> None:
+    # Handbook 000's time to escalate runs once the issue is created.
+    incident = declare(client, severity=1, reported_at="2026-11-25T09:10:00Z")
+    response = clocks(client, incident["id"])["response"]
+    assert (response["state"], response["elapsed_seconds"]) == ("running", 0)

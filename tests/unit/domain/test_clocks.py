@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from fireline.domain.clocks import Clock, ClockState, read_clocks, status_spans
+from fireline.domain.clocks import (
+    Clock,
+    ClockState,
+    clocks_start,
+    incident_spans,
+    read_clocks,
+    status_spans,
+)
 from fireline.domain.lifecycle import Status
+from fireline.domain.policy import ClockStart
 from tests.unit.domain.builders import NOW, make_incident, make_policy
 
 POLICY = make_policy()  # Sev-1: respond in 15 min, resolve in 4 h, both 24×7
@@ -93,3 +101,38 @@ def test_a_severity_change_retargets_and_keeps_the_time_spent() -> None:
     assert resolution.target.seconds == 8 * 3600
     assert (resolution.elapsed, resolution.state) == (300 * MIN, ClockState.RUNNING)
     assert resolution.due_at == NOW + 480 * MIN
+
+
+# -- which instant starts the clocks (policy `clock_start`) ------------------------------
+
+
+def test_clocks_start_at_detection_report_or_declaration_as_the_policy_says() -> None:
+    incident = replace(
+        make_incident(severity=1), reported_at=NOW - 20 * MIN, detected_at=NOW - 30 * MIN
+    )
+    starts = {
+        choice: clocks_start(incident, replace(POLICY, clock_start=choice)) for choice in ClockStart
+    }
+    assert starts == {
+        ClockStart.DETECTED: NOW - 30 * MIN,
+        ClockStart.REPORTED: NOW - 20 * MIN,
+        ClockStart.DECLARED: NOW,
+    }
+
+
+def test_detected_falls_back_to_reported_when_nobody_said_when_it_was_detected() -> None:
+    incident = replace(make_incident(severity=1), reported_at=NOW - 20 * MIN)
+    policy = replace(POLICY, clock_start=ClockStart.DETECTED)
+    assert clocks_start(incident, policy) == NOW - 20 * MIN
+
+
+def test_an_incident_reported_twenty_minutes_ago_has_spent_twenty_minutes_of_its_target() -> None:
+    incident = replace(make_incident(severity=1), reported_at=NOW - 20 * MIN)
+    policy = replace(POLICY, clock_start=ClockStart.REPORTED)
+    response, resolution = read_clocks(incident, incident_spans(incident, [], policy), policy, NOW)
+    assert (response.state, response.elapsed, response.due_at) == (
+        ClockState.BREACHED,
+        20 * MIN,
+        NOW - 5 * MIN,
+    )
+    assert resolution.elapsed == 20 * MIN

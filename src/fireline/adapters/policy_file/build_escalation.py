@@ -10,6 +10,7 @@ from fireline.adapters.policy_file.fields import WEEKDAYS
 from fireline.adapters.policy_file.schema import PolicySpec, RestrictionSpec, ScheduleSpec
 from fireline.adapters.policy_file.targets import resolve_target
 from fireline.domain.escalation_rules import (
+    BreachRule,
     Contact,
     ElapsedNotice,
     EscalationLevel,
@@ -96,6 +97,7 @@ def build_escalation(spec: PolicySpec) -> EscalationRules:
         handover_contact=resolve_target(spec, rules.handover_contact_within).target
         if rules.handover_contact_within
         else None,
+        on_breach=BreachRule(rules.on_breach.next_level, tuple(rules.on_breach.notify)),
         chains=tuple(
             PagingChain(
                 name=chain.name,

@@ -35,6 +35,15 @@ def find_escalation_problems(spec: PolicySpec) -> list[Issue]:
     issues += _tiers(spec)
     issues += _elapsed(spec)
     issues += _targets(spec)
+    if rules.on_breach.next_level and not rules.levels:
+        issues.append(
+            Issue(
+                ("escalation", "on_breach", "next_level"),
+                True,
+                "there is no next level to escalate to: escalation.levels is empty "
+                "(allowed: false, or define escalation.levels)",
+            )
+        )
     if rules.handover_contact_within is not None:
         issues += countable(
             ("escalation", "handover_contact_within"), spec, rules.handover_contact_within
@@ -151,6 +160,7 @@ def _targets(spec: PolicySpec) -> list[Issue]:
         for position, chain in enumerate(spec.escalation.paging_chains)
         for index, step in enumerate(chain.steps)
     ]
+    where.append((("escalation", "on_breach", "notify"), spec.escalation.on_breach.notify))
     return unknown_targets(spec, where)
 
 

@@ -177,6 +177,7 @@ def _escalation_lists(spec: PolicySpec) -> Iterable[tuple[Loc, list[str]]]:
         for p, chain in enumerate(rules.paging_chains)
         for i, step in enumerate(chain.steps)
     )
+    yield (("escalation", "on_breach", "notify"), rules.on_breach.notify)
 
 
 def _templates(at: Loc, templates: Mapping[str, TemplateSpec]) -> list[Issue]:

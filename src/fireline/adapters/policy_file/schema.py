@@ -9,7 +9,7 @@ the two in step.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -198,12 +198,18 @@ class ElapsedNoticeSpec(_Model):
     notify: list[TargetReference] = Field(min_length=1)
 
 
+class BreachSpec(_Model):
+    next_level: StrictBool = False
+    notify: list[TargetReference] = Field(default_factory=list)
+
+
 class EscalationSpec(_Model):
     levels: list[EscalationLevelSpec] = Field(default_factory=list)
     by_criticality: list[TierEscalationSpec] = Field(default_factory=list)
     elapsed_notifications: list[ElapsedNoticeSpec] = Field(default_factory=list)
     handover_contact_within: TargetSpec | None = None
     paging_chains: list[PagingChainSpec] = Field(default_factory=list)
+    on_breach: BreachSpec = Field(default_factory=BreachSpec)
 
 
 class RestrictionSpec(_Model):
@@ -273,6 +279,7 @@ class PolicySpec(_Model):
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     access: AccessSpec = Field(default_factory=AccessSpec)
     at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)] = 0.75
+    clock_start: Literal["detected", "reported", "declared"] = "reported"
     contacts: list[ContactSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
