@@ -288,3 +288,40 @@ def test_a_missed_resolution_target_is_news_to_an_answered_incident_not_a_page(
     assert "reaching ana by chat, email" in breach["summary"]  # no call: it is news
     notice = [m for m in servers.mailbox.messages if "Resolution target" in str(m["Subject"])]
     assert len(notice) == 1
+
+
+CHAIN = """\
+  paging_chains:
+    - name: sev1
+      severities: [1]
+      steps:
+        - {notify: [schedule:on_call], wait: 5m}
+"""
+
+
+class TestAChainStepAtDeclaration:
+    """Handbook 004's preset with a paging chain whose first step pages the on-call at
+    declaration, as the initial notification does."""
+
+    @pytest.fixture
+    def policy_text(self, servers: Receivers) -> str:
+        text = preset_text("handbook_004")
+        text = text.replace("  elapsed_notifications:\n", CHAIN + "  elapsed_notifications:\n", 1)
+        return text + servers.channels_yaml()
+
+    @pytest.mark.usefixtures("ana_on_call")
+    def test_pages_the_same_person_once_not_twice(
+        self, context: Context, api: TestClient, servers: Receivers
+    ) -> None:
+        incident_id = declare(api, severity=1)
+        work(context)
+        assert len(servers.twilio.received) == 1  # one call, not two
+        assert len(servers.slack.received) == 1
+        assert len(servers.mailbox.messages) == 1
+        (initial,) = timeline(api, incident_id, "initial_notice")
+        assert "reaching ana by phone call, chat, email" in initial["summary"]
+        (page,) = timeline(api, incident_id, "page")
+        assert (
+            "already paged moments ago: ana by phone call, ana by chat, ana by email"
+            in (page["summary"])
+        )

@@ -119,6 +119,8 @@ def describe_reach(found: Reach) -> str:
         )
     if found.skipped:
         text += "; skipped: " + ", ".join(found.skipped)
+    if found.merged:
+        text += "; already paged moments ago: " + ", ".join(found.merged)
     if found.unreached:
         text += "; not reached: " + "; ".join(found.unreached)
     return text

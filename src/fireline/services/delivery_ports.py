@@ -119,6 +119,13 @@ class DeliveryStore(Protocol):
         releasing those held by a worker whose lease ran out by `now`."""
         ...
 
+    def recent_pages(
+        self, incident_ids: Sequence[str], since: datetime
+    ) -> dict[str, set[tuple[str, str]]]:
+        """incident → the (person, method) of each page to it made at `since` or later that
+        is still on its way or was delivered (incidents without any are absent)."""
+        ...
+
     def notification_rules(self, names: Sequence[str]) -> dict[str, tuple[PersonalRule, ...]]:
         """Each named person's rules, in their order (people without rules are absent)."""
         ...

@@ -28,12 +28,14 @@ from fireline.domain.incident import Incident
 from fireline.domain.people import User
 from fireline.domain.policy import Policy
 from fireline.domain.recipients import (
+    PAGE_MERGE_WINDOW,
     Directory,
     Person,
     Reach,
     Reached,
     could_reach,
     handles_needed,
+    merge_repeated_pages,
     reach,
 )
 from fireline.domain.templating import Happened, template_variables
@@ -114,9 +116,12 @@ def notify_fired(
     )
     hopeful = [t for t in telling if could_reach(t.timer.targets, policy, directories[t.id])]
     incidents = store.get_incidents(sorted({t.incident_id for t in hopeful}))
+    paged = store.recent_pages(sorted(incidents), now - PAGE_MERGE_WINDOW)
     reaches: dict[int, Reach] = {}
     batch: list[NewDelivery] = []
-    for t in telling:
+    # Initial notifications first: when a page in the same step repeats one, the one kept is
+    # the fuller "INCIDENT ALERT".
+    for t in sorted(telling, key=lambda t: t.timer.kind is not TimerKind.INITIAL_NOTICE):
         directory = directories[t.id]
         incident = incidents.get(t.incident_id)
         if incident is None:
@@ -135,6 +140,9 @@ def notify_fired(
             directory=directory,
             methods=_methods_of(t.timer, policy),
         )
+        already = paged.setdefault(incident.id, set())
+        found = merge_repeated_pages(found, already)
+        already |= {(d.person or "", d.method) for d in found.deliveries if d.is_page}
         reaches[t.id] = found
         if found.deliveries:
             batch += _word_timer(store, policy, wording, incident, t.timer, found, now)

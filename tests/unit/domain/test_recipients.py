@@ -22,6 +22,7 @@ from fireline.domain.recipients import (
     could_reach,
     fallback_for,
     handles_needed,
+    merge_repeated_pages,
     reach,
 )
 from tests.unit.domain.builders import make_policy
@@ -272,3 +273,18 @@ def test_bad_personal_rules_are_refused(rules: list[PersonalRule], field: str) -
     with pytest.raises(InvalidInput) as refused:
         check_personal_rules(rules)
     assert refused.value.field == field
+
+
+# -- repeated pages are merged ----------------------------------------------------------
+
+
+def test_a_page_repeating_one_made_moments_ago_is_merged_and_said() -> None:
+    found = merge_repeated_pages(reach_of("user:ana"), {("ana", "voice"), ("ana", "chat")})
+    assert ways(found) == [("ana", "email", "ana@example.com", 0)]
+    assert found.merged == ("ana by phone call", "ana by chat")
+    assert "; already paged moments ago: ana by phone call, ana by chat" in describe_reach(found)
+
+
+def test_messages_that_are_not_pages_are_never_merged() -> None:
+    news = reach_of("user:ana", is_page=False)
+    assert merge_repeated_pages(news, {("ana", "chat"), ("ana", "email")}) == news

@@ -232,6 +232,23 @@ class DeliveryStoreMixin:
         )
         return [_delivery(row) for row in self._connection.execute(stmt)]
 
+    def recent_pages(
+        self, incident_ids: Sequence[str], since: datetime
+    ) -> dict[str, set[tuple[str, str]]]:
+        if not incident_ids:
+            return {}
+        live = [*_OUTSTANDING, DeliveryStatus.DELIVERED.value]
+        stmt = select(d.incident_id, d.person, d.method).where(
+            d.incident_id.in_(list(incident_ids)),
+            d.is_page.is_(True),
+            d.created_at >= since,
+            d.status.in_(live),
+        )
+        found: dict[str, set[tuple[str, str]]] = {}
+        for incident_id, person, method in self._connection.execute(stmt):
+            found.setdefault(incident_id, set()).add((person or "", method))
+        return found
+
     def notification_rules(self, names: Sequence[str]) -> dict[str, tuple[PersonalRule, ...]]:
         if not names:
             return {}
