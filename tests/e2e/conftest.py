@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-STARTUP_TIMEOUT_S = 30
+STARTUP_TIMEOUT_S = 120
 
 
 @dataclass

@@ -279,7 +279,8 @@ def test_policy_check_names_a_bad_template_and_its_line(
             "{kind: email, name: mail,",
             "{kind: emial, name: mail,",
             "channels[0]",
-            "unknown kind 'emial' (allowed: 'email', 'webhook', 'slack', 'teams', 'sms', 'voice')",
+            "unknown kind 'emial' (allowed: 'email', 'webhook', 'slack', 'teams', 'sms', "
+            "'voice', 'console')",
         ),
         (
             "token_env: FIRELINE_SLACK_TOKEN",

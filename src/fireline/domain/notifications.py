@@ -1,8 +1,9 @@
 """Who hears what, how and how often: the `notifications` part of a policy (handbook 004 §5).
 
-- **Methods** are how a person is reached: ``email``, ``sms``, ``voice`` (a phone call) and
-  ``chat``. Each severity names the methods its notifications use (004 §5.1: Sev-1 "phone
-  calls + Slack + email", Sev-4 "email"); `via` says which channel carries each method.
+- **Methods** are how a person is reached: ``email``, ``sms``, ``voice`` (a phone call),
+  ``chat`` and ``console`` (Fireline's own inbox, which never leaves the machine). Each
+  severity names the methods its notifications use (004 §5.1: Sev-1 "phone calls + Slack +
+  email", Sev-4 "email"); `via` says which channel carries each method.
 - **Audiences** are stakeholder groups (004 §5.2: executives, business units, customer
   support, partners) with the targets they reach, their own methods, and an update cadence.
 - **Reminders**: when an audience's update is due, the communications lead is reminded;
@@ -18,16 +19,24 @@ from dataclasses import dataclass, field
 
 from fireline.domain.budgets import Target
 
-METHODS = ("email", "sms", "voice", "chat")
-"""How a person can be reached, each carried by a channel of its kind (chat: slack or teams)."""
+METHODS = ("email", "sms", "voice", "chat", "console")
+"""How a person can be reached, each carried by a channel of its kind (chat: slack or teams;
+console: the inbox every person has in Fireline itself)."""
 METHOD_KINDS: Mapping[str, tuple[str, ...]] = {
     "email": ("email",),
     "sms": ("sms",),
     "voice": ("voice",),
     "chat": ("slack", "teams"),
+    "console": ("console",),
 }
 """Which channel kinds can carry each method."""
-METHOD_WORDS = {"email": "email", "sms": "SMS", "voice": "phone call", "chat": "chat"}
+METHOD_WORDS = {
+    "email": "email",
+    "sms": "SMS",
+    "voice": "phone call",
+    "chat": "chat",
+    "console": "console inbox",
+}
 
 TEMPLATE_NAMES = ("initial", "page", "notice", "reminder", "update", "resolution")
 """The kinds of message Fireline words from a template (see `TemplateText`)."""

@@ -43,6 +43,8 @@ class Person:
             return self.phone
         if method == "chat":
             return self.chat
+        if method == "console" and not self.name.startswith("contact:"):
+            return self.name  # every user has an inbox; a contact's own details have none
         return None
 
 

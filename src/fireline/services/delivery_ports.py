@@ -32,6 +32,21 @@ class NewDelivery:
 
 
 @dataclass(frozen=True)
+class InboxMessage:
+    """A message delivered through a console channel: to a person's inbox, or posted to a
+    console room."""
+
+    id: int
+    incident_id: str | None
+    template: str
+    subject: str
+    text: str
+    status: DeliveryStatus
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Claimed:
     """A delivery this worker now holds, under `claim`, with the message to send."""
 
@@ -117,6 +132,13 @@ class DeliveryStore(Protocol):
     ) -> list[Delivery]:
         """Pending deliveries of channels not in `channels` (removed from the policy), after
         releasing those held by a worker whose lease ran out by `now`."""
+        ...
+
+    def inbox(
+        self, *, method: str, address: str, channels: Sequence[str], before: int | None, limit: int
+    ) -> list[InboxMessage]:
+        """Up to `limit` messages sent by `method` to `address` through one of `channels`,
+        newest first, with IDs below `before` when given."""
         ...
 
     def recent_pages(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,11 +13,12 @@ from fireline.domain.incident import Draft
 from fireline.domain.lifecycle import Status
 from fireline.domain.people import Team, User
 from fireline.domain.policy import Service
-from fireline.services import catalog, incidents, people
+from fireline.services import catalog, incidents, oncall, people
 from fireline.services import response as responding
 from fireline.services.access_ports import PasswordHasher
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database
+from fireline.services.timers import fire_due_timers, next_due_at
 
 DEMO_SERVICES = (
     Service("checkout", "mission_critical", "payments", True, "Cart and checkout"),
@@ -205,7 +207,13 @@ DEMO_INCIDENTS = (
 
 
 def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> bool:
-    """Fill an empty database with the demo organisation; False (and nothing done) otherwise."""
+    """Fill an empty database with the demo organisation; False (and nothing done) otherwise.
+
+    The demo incidents happened in the past, so everything is done in the order it happened,
+    each timer firing at its own due time as it would have (on the timeline, sending nothing:
+    demo history never pages anybody). None is left overdue for the worker to send at
+    start-up; what is still ahead (an open incident's next escalation) fires on time.
+    """
     with database.transaction() as store:
         if store.count_incidents() > 0:
             return False
@@ -215,8 +223,30 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
             existing = {entry.service.name for entry in catalog.list_services(database)}
             if service.name not in existing:
                 catalog.create_service(database, policy, service)
-    for number, demo in enumerate(DEMO_INCIDENTS):
-        at = now - timedelta(hours=demo.hours_ago)
+    steps = sorted(
+        (step for number, demo in enumerate(DEMO_INCIDENTS) for step in _steps(number, demo, now)),
+        key=lambda step: step[0],
+    )
+    ids: dict[int, str] = {}
+    for at, act in steps:
+        _fire_history(database, policies, until=at)
+        act(database, policies, ids)
+    _fire_history(database, policies, until=now)
+    _put_on_call(database, policies, now)
+    return True
+
+
+_Act = Callable[[Database, PolicyBook, dict[int, str]], None]
+ALEX = Visibility("alex", sees_open=True, sees_restricted=True)
+"""Whose hands the demo history passes through (an incident manager)."""
+
+
+def _steps(number: int, demo: DemoIncident, now: datetime) -> list[tuple[datetime, _Act]]:
+    """What happened to demo incident `number`, each with the instant it happened."""
+    at = now - timedelta(hours=demo.hours_ago)
+
+    def declare(database: Database, policies: PolicyBook, ids: dict[int, str]) -> None:
+        policy = policies.current
         draft = Draft(
             title=demo.title,
             type=demo.type if demo.type in policy.type_names else policy.type_names[0],
@@ -228,37 +258,83 @@ def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> boo
             services=demo.services,
             team=next(s.team for s in DEMO_SERVICES if s.name == demo.services[0]),
         )
-        declared = incidents.declare_incident(database, policies, draft, now=at)
-        step_at = at
-        alex = Visibility("alex", sees_open=True, sees_restricted=True)
-        for status in demo.path:
-            step_at += timedelta(minutes=7)
+        ids[number] = incidents.declare_incident(database, policies, draft, now=at).incident.id
+
+    steps: list[tuple[datetime, _Act]] = [(at, declare)]
+    step_at = at
+    for status in demo.path:
+        step_at += timedelta(minutes=7)
+
+        def change(
+            database: Database,
+            policies: PolicyBook,
+            ids: dict[int, str],
+            status: Status = status,
+            when: datetime = step_at,
+        ) -> None:
             responding.change_status(
-                database,
-                policies,
-                declared.incident.id,
-                status,
-                visibility=alex,
-                now=step_at,
-                note=None,
+                database, policies, ids[number], status, visibility=ALEX, now=when, note=None
             )
-        if demo.commander and "incident_commander" in policy.role_names:
-            responding.assign_role(
-                database,
-                policies,
-                declared.incident.id,
-                role="incident_commander",
-                person=demo.commander,
-                visibility=alex,
-                now=step_at + timedelta(minutes=1),
-            )
-        if demo.comment:
+
+        steps.append((step_at, change))
+    later = step_at + timedelta(minutes=1)
+    if demo.commander:
+        commander = demo.commander
+
+        def assign(database: Database, policies: PolicyBook, ids: dict[int, str]) -> None:
+            if "incident_commander" in policies.current.role_names:
+                responding.assign_role(
+                    database,
+                    policies,
+                    ids[number],
+                    role="incident_commander",
+                    person=commander,
+                    visibility=ALEX,
+                    now=later,
+                )
+
+        steps.append((later, assign))
+    if demo.comment:
+        body = demo.comment
+
+        def comment(database: Database, policies: PolicyBook, ids: dict[int, str]) -> None:
             responding.comment_on_incident(
-                database,
-                policies,
-                declared.incident.id,
-                body=demo.comment,
-                visibility=alex,
-                now=step_at + timedelta(minutes=1),
+                database, policies, ids[number], body=body, visibility=ALEX, now=later
             )
-    return True
+
+        steps.append((later, comment))
+    return steps
+
+
+def _fire_history(database: Database, policies: PolicyBook, *, until: datetime) -> None:
+    """Fire every timer due by `until`, each at its own due time, without sending anything
+    (no wording is given): the demo's past, as the timeline would have told it."""
+    while (due := next_due_at(database)) is not None and due <= until:
+        fire_due_timers(database, now=due, policies=policies)
+
+
+DEMO_ON_CALL = "sam"
+DEMO_COVER = timedelta(days=30)
+
+
+def _put_on_call(database: Database, policies: PolicyBook, now: datetime) -> None:
+    """Cover each schedule that has nobody in its rota with the demo responder for a month,
+    so that the demo's pages reach someone (in the console inbox: demo people have no real
+    addresses). Schedules with members are real rotas and are left alone."""
+    policy = policies.current
+    if DEMO_ON_CALL not in {user.name for user in people.list_users(database)}:
+        return
+    for schedule in policy.schedules:
+        if any(layer.members for layer in schedule.layers) or schedule.overrides:
+            continue
+        with contextlib.suppress(Conflict):
+            oncall.add_override(
+                database,
+                policy,
+                schedule.name,
+                person=DEMO_ON_CALL,
+                starts_at=now,
+                ends_at=now + DEMO_COVER,
+                actor="demo",
+                now=now,
+            )

@@ -304,6 +304,23 @@ def load_visible(
     raise NotFound(f"no incident {incident_id!r}")
 
 
+def visible_ids(store: Store, incident_ids: set[str], visibility: Visibility) -> set[str]:
+    """Which of `incident_ids` exist for `visibility` (the rule of `load_visible`)."""
+    found = store.get_incidents(sorted(incident_ids))
+    return {
+        incident.id
+        for incident in found.values()
+        if visibility.sees_everything
+        or can_see(
+            visibility,
+            is_restricted=incident.is_restricted,
+            reporter=incident.reporter,
+            is_granted=False,
+        )
+        or store.has_access(incident.id, visibility.user)
+    }
+
+
 def _load(store: Store, incident_id: str, *, for_update: bool = False) -> Incident:
     # A malformed ID names no incident; answering without asking the database also keeps
     # arbitrary path text (NUL characters, megabytes) away from it.

@@ -50,7 +50,7 @@ def test_escalating_by_hand_goes_one_level_up_and_the_timers_skip_it(
     manual = next(e for e in timeline if e["kind"] == "escalated")
     assert manual["actor"] == "ana"
     assert manual["note"] == "Need the specialist: checkout 500s"
-    assert manual["after"]["targets"] == ["channel:support-operations"]
+    assert manual["after"]["targets"] == ["channel:support_operations"]
     response = client.post(f"/api/v1/incidents/{incident_id}/escalate", json={"note": "more"})
     assert response.status_code == 409
     assert "highest level, 4" in response.json()["detail"]

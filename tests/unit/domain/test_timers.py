@@ -86,7 +86,7 @@ def test_the_level_1_to_4_targets_are_the_handbook_s_channel_and_pages() -> None
         for t in of_kind(plan_timers(course(1, "mission_critical"), P000), TimerKind.ESCALATION)
     ]
     assert targets == [
-        ("channel:support-operations",),
+        ("channel:support_operations",),
         ("contact:cs_ops_specialist_oncall",),
         ("contact:fullstack_engineer_oncall", "contact:cs_ops_oncall"),
         ("contact:sr_support_engineering_manager",),

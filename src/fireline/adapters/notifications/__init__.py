@@ -20,6 +20,7 @@ KINDS = {
     "teams": "fireline.adapters.notifications.teams:TeamsChannel",
     "sms": "fireline.adapters.notifications.sms:SmsChannel",
     "voice": "fireline.adapters.notifications.voice:VoiceChannel",
+    "console": "fireline.adapters.notifications.console:ConsoleChannel",
 }
 
 

@@ -211,12 +211,19 @@ class VoiceChannelSpec(_TwilioSpec):
     kind: Literal["voice"]
 
 
+class ConsoleChannelSpec(_Channel):
+    """Fireline's own inbox: no settings, nothing leaves the machine."""
+
+    kind: Literal["console"]
+
+
 ChannelSpec = Annotated[
     EmailChannelSpec
     | WebhookChannelSpec
     | SlackChannelSpec
     | TeamsChannelSpec
     | SmsChannelSpec
-    | VoiceChannelSpec,
+    | VoiceChannelSpec
+    | ConsoleChannelSpec,
     Field(discriminator="kind"),
 ]

@@ -21,7 +21,7 @@ from fireline.adapters.policy_file.fields import (
 )
 from fireline.adapters.policy_file.template_schema import TemplateSpec
 
-Method = Literal["email", "sms", "voice", "chat"]
+Method = Literal["email", "sms", "voice", "chat", "console"]
 
 
 def _severity_key(value: Any) -> Any:

@@ -13,6 +13,7 @@ from fireline.bootstrap import Context, build_context
 from fireline.entrypoints.api import (
     catalog,
     communication,
+    inbox,
     incidents,
     paging_rules,
     people,
@@ -77,6 +78,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(people.router)
     app.include_router(paging_rules.router)
+    app.include_router(inbox.router)
     app.include_router(tokens.router)
     app.include_router(sessions.router)
 

@@ -42,6 +42,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("PUT", "/api/v1/me/password"): P.SELF_PASSWORD,
     ("GET", "/api/v1/me/notification-rules"): P.SELF_READ,
     ("PUT", "/api/v1/me/notification-rules"): P.SELF_NOTIFY,
+    ("GET", "/api/v1/me/inbox"): P.SELF_READ,
+    ("GET", "/api/v1/channels/{name}/inbox"): P.INCIDENT_READ,
     ("GET", "/api/v1/incidents"): P.INCIDENT_READ,
     ("POST", "/api/v1/incidents"): P.INCIDENT_DECLARE,
     ("GET", _INCIDENT): P.INCIDENT_READ,

@@ -43,6 +43,12 @@ def send_test_message(
     if config is None:
         names = ", ".join(c.name for c in policy.channels) or "none: the policy defines no channels"
         raise _fail([f"no channel {name!r} (allowed: {names})"])
+    if config.kind == "console":
+        typer.echo(
+            f"{name}: a console channel sends nothing anywhere: the worker stores its messages, "
+            "and people read them at GET /api/v1/me/inbox (rooms: /api/v1/channels/NAME/inbox)"
+        )
+        return
     said = f"This is a test of the {config.kind} channel {name!r}. No action is needed."
     wrong = _address_problem(config.kind, to, config.settings)
     if wrong:
