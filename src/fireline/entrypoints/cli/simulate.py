@@ -20,6 +20,7 @@ from fireline.adapters.policy_file.durations import parse_duration
 from fireline.domain.errors import InvalidInput
 from fireline.domain.policy import Policy
 from fireline.domain.simulation import Happening, Scenario, simulate
+from fireline.entrypoints.cli.options import JsonFlag
 from fireline.entrypoints.cli.policy import _choose, _fail, _problems
 
 Offset = Annotated[str | None, typer.Option(help="a duration after declaration, such as 15m")]
@@ -47,7 +48,7 @@ def simulate_command(
     pause_at: Offset = None,
     resume_at: Offset = None,
     resolve_at: Offset = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Print everything that would fire for such an incident, in order, with its time:
     SLA warnings and breaches, escalations, notifications, pages and review deadlines."""
