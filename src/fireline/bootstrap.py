@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fireline.adapters.db import SqlDatabase, create_database_engine, upgrade_database
+from fireline.adapters.db import SqlDatabase, Upgrade, create_database_engine, upgrade_database
 from fireline.adapters.notifications import send_message
 from fireline.adapters.notifications.templates import render_message
 from fireline.adapters.passwords import Argon2Hasher
@@ -64,13 +64,14 @@ def load_configured_policy(reference: str) -> LoadedPolicy:
     return load_preset(reference)
 
 
-def prepare_storage(settings: Settings) -> None:
-    """Create the data directory for SQLite and migrate the schema to the newest version."""
+def prepare_storage(settings: Settings) -> Upgrade:
+    """Create the data directory for SQLite and migrate the schema to the newest version;
+    says what the migration did."""
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    upgrade_database(settings.database_url)
+    return upgrade_database(settings.database_url)
 
 
 def build_context(

@@ -194,21 +194,6 @@ def test_a_policy_with_a_typo_stops_start_up_naming_file_and_line(tmp_path: Path
     assert "Traceback" not in result.stderr
 
 
-def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
-    for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-m", "fireline", "db", "upgrade"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        assert "up to date" in result.stdout
-
-
 def test_the_cli_prints_server_text_as_written_never_as_markup(demo_server: Server) -> None:
     title = "Disk [/data] full [bold]now[/bold] \x1b[31mred"
     created = httpx.post(

@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fireline.domain.errors import InvalidInput
+
 DAY = timedelta(days=1)
 MAX_SPAN = timedelta(days=366)
 """The longest stretch `shifts` walks: a year of daily hand-offs is a few hundred shifts."""
 
+
+START_GRACE = timedelta(minutes=5)
+"""An override may start this long before now, and then starts now: "from now" typed by hand,
+or sent by a clock a little behind, is already past when the server reads it."""
 
 END_OF_DAY = time.max
 """A window's `end` for 24:00: it runs to the end of the day, midnight itself excluded."""
@@ -118,6 +124,27 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
         else:
             result.append(Shift(person, here, following))
     return result
+
+
+def override_window(
+    starts_at: datetime | None, ends_at: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The window a new override covers: from `now` when `starts_at` is None (take the shift
+    from now) or lies at most START_GRACE before now, else from `starts_at`; until `ends_at`.
+
+    Never earlier than now: an override cannot change who was on call (and paged) before it
+    was made. InvalidInput for a window that ends before it starts, starts longer ago than
+    the grace, or is over by now.
+    """
+    if starts_at is not None and ends_at <= starts_at:
+        raise InvalidInput("ends_at", "must be later than starts_at")
+    start = now if starts_at is None else starts_at
+    if start < now - START_GRACE:
+        raise InvalidInput("starts_at", 'is in the past (allowed: now or later, or "now")')
+    start = max(start, now)
+    if ends_at <= start:
+        raise InvalidInput("ends_at", "must be later than now")
+    return start, ends_at
 
 
 def gaps(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:

@@ -8,11 +8,13 @@ from, what fires and when; update reminders move their cadence on as the worker'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from fireline.domain.clocks import status_spans
-from fireline.domain.communication import unroll_cadence
+from fireline.domain.communication import audience_of, unroll_cadence
 from fireline.domain.errors import InvalidInput
 from fireline.domain.lifecycle import PAUSED, Status
 from fireline.domain.planning import plan_timers
@@ -47,6 +49,60 @@ class Happening:
     level: int | None = None
     targets: tuple[str, ...] = field(default_factory=tuple)
     note: str = ""
+    series: str | None = None
+    """What recurs, when this is one of a run: the audience of an update reminder (or of its
+    overdue escalation); None for what fires once."""
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """A run of happenings alike: `first`, then more of it, `count` in all, the last
+    `last_after` seconds after declaration. `every` is the gap in seconds between each and
+    the next when it never varies; None when it does (a cadence in business hours)."""
+
+    first: Happening
+    count: int
+    every: int | None
+    last_after: int
+
+
+REPEATING_FROM = 3
+"""A run of this many or more is a repetition; two reminders read better as two rows."""
+
+_RunKey = tuple[str, str, tuple[str, ...]]
+
+
+def _run_key(happening: Happening) -> _RunKey | None:
+    """What tells a happening's run: its series, kind and targets; None when it never recurs."""
+    if happening.series is None:
+        return None
+    return (happening.series, happening.kind, happening.targets)
+
+
+def collapse_repetitions(
+    happenings: Sequence[Happening], least: int = REPEATING_FROM
+) -> list[Happening | Repetition]:
+    """`happenings` (in time order) with each repetition in one place, its first's.
+
+    Happenings repeat one another when they have the same series (not None), kind and
+    targets: an audience's update reminders are one run, their overdue escalations another.
+    A run of fewer than `least` stays as it is, one happening each.
+    """
+    runs: dict[_RunKey, list[Happening]] = {}
+    for happening in happenings:
+        if (key := _run_key(happening)) is not None:
+            runs.setdefault(key, []).append(happening)
+    rows: list[Happening | Repetition] = []
+    for happening in happenings:
+        key = _run_key(happening)
+        run = runs[key] if key is not None else []
+        if len(run) < least:
+            rows.append(happening)
+        elif happening is run[0]:
+            gaps = {later.after - earlier.after for earlier, later in pairwise(run)}
+            every = gaps.pop() if len(gaps) == 1 else None
+            rows.append(Repetition(happening, len(run), every, run[-1].after))
+    return rows
 
 
 def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
@@ -82,6 +138,7 @@ def simulate(policy: Policy, scenario: Scenario) -> list[Happening]:
             level=timer.level,
             targets=timer.targets,
             note=timer.note,
+            series=audience_of(timer),
         )
         for timer in unroll_cadence(course, policy, end, lambda c: plan_timers(c, policy))
         if timer.due_at <= end

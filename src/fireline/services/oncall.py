@@ -8,7 +8,7 @@ through the API are stored and laid over the policy's own.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fireline.domain import oncall
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
@@ -21,8 +21,6 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 """Instants outside these are refused: nobody plans on-call that far, and date arithmetic
 near the ends of the calendar overflows."""
-PAST_TOLERANCE = timedelta(minutes=5)
-"""An override may start this long before now (a clock a little behind), not earlier."""
 
 
 def check_instant(field: str, at: datetime) -> datetime:
@@ -102,23 +100,22 @@ def add_override(
     name: str,
     *,
     person: str,
-    starts_at: datetime,
+    starts_at: datetime | None,
     ends_at: datetime,
     actor: str,
     now: datetime,
 ) -> StoredOverride:
-    """Let `person` cover `name` from `starts_at` until `ends_at`.
+    """Let `person` cover `name` from `starts_at` (None: from now) until `ends_at`; a start a
+    few minutes ago counts as now (`oncall.override_window`).
 
     InvalidInput for a window that ends before it starts or lies in the past, or a person
     who is not an active user; Conflict when it overlaps another override (stored, or in the
     policy file).
     """
-    check_instant("starts_at", starts_at)
+    if starts_at is not None:
+        check_instant("starts_at", starts_at)
     check_instant("ends_at", ends_at)
-    if ends_at <= starts_at:
-        raise InvalidInput("ends_at", "must be later than starts_at")
-    if starts_at < now - PAST_TOLERANCE:
-        raise InvalidInput("starts_at", "is in the past (allowed: now or later)")
+    starts_at, ends_at = oncall.override_window(starts_at, ends_at, now)
     for written in _defined(policy, name).overrides:
         if written.overlaps(starts_at, ends_at):
             raise Conflict(

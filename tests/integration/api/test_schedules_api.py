@@ -431,6 +431,56 @@ def test_an_override_may_start_a_few_minutes_ago_for_a_clock_behind(admin: TestC
     assert_problem(late, 422)
 
 
+@pytest.mark.parametrize(
+    "start",
+    [{}, {"starts_at": "now"}, {"starts_at": None}],
+    ids=["omitted", "the word now", "null"],
+)
+def test_an_override_without_a_start_takes_the_shift_from_now_on_the_servers_clock(
+    admin: TestClient, clock: FakeClock, start: dict[str, str | None]
+) -> None:
+    clock.advance(minutes=7, seconds=30)
+    later = NOW + timedelta(minutes=7, seconds=30)
+    ends = NOW + timedelta(hours=2)
+    made = admin.post(f"{OPS}/overrides", json={"person": "bob", **start, "ends_at": iso(ends)})
+    assert made.status_code == 201, made.text
+    assert (at(made.json()["starts_at"]), at(made.json()["ends_at"])) == (later, ends)
+    assert admin.get(OPS).json()["on_call_now"] == "bob"
+    # Who was on call before the override was made stays as it was.
+    assert on_call(admin, later - timedelta(seconds=1)) == "alice"
+
+
+def test_an_override_from_a_few_minutes_ago_is_recorded_from_now(admin: TestClient) -> None:
+    made = add_override(admin, "bob", NOW - timedelta(minutes=4), NOW + timedelta(hours=1))
+    assert made.status_code == 201, made.text
+    assert at(made.json()["starts_at"]) == NOW
+    assert on_call(admin, NOW - timedelta(minutes=1)) == "alice"
+    assert on_call(admin, NOW) == "bob"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"starts_at": "now", "ends_at": iso(NOW)}, "ends_at", "later than now"),
+        ({"ends_at": iso(NOW - timedelta(minutes=1))}, "ends_at", "later than now"),
+        (  # within the grace, but over by now
+            {"starts_at": iso(NOW - timedelta(minutes=4)), "ends_at": iso(NOW)},
+            "ends_at",
+            "later than now",
+        ),
+        ({"starts_at": "soon", "ends_at": iso(NOW + timedelta(hours=1))}, "starts_at", ""),
+        ({"starts_at": "NOW", "ends_at": iso(NOW + timedelta(hours=1))}, "starts_at", ""),
+    ],
+)
+def test_an_override_from_now_that_is_over_or_a_start_that_is_no_time_is_422(
+    admin: TestClient, body: dict[str, str], field: str, words: str
+) -> None:
+    problem = assert_problem(admin.post(f"{OPS}/overrides", json={"person": "bob", **body}), 422)
+    assert field in [error["field"] for error in problem["errors"]]
+    assert words in problem["detail"]
+    assert admin.get(f"{OPS}/overrides").json() == []
+
+
 def test_an_override_of_a_deactivated_user_is_422(admin: TestClient) -> None:
     response = admin.patch("/api/v1/users/carol", json={"active": False})
     assert response.status_code == 200, response.text

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fireline.adapters.policy_file import load_policy_text
+from fireline.domain.errors import InvalidInput
 from fireline.domain.oncall import (
     MAX_SPAN,
+    START_GRACE,
     Layer,
     Override,
     Restriction,
@@ -24,6 +26,7 @@ from fireline.domain.oncall import (
     gaps,
     on_call_at,
     overlapping,
+    override_window,
     shifts,
 )
 
@@ -527,3 +530,41 @@ def _agree(schedule: Schedule, start: datetime, end: datetime) -> None:
         (covering,) = [s for s in found if s.starts_at <= moment < s.ends_at]
         assert covering.person == on_call_at(schedule, moment), moment
         moment += 5 * MIN
+
+
+# A new override's window
+
+
+def test_an_override_with_no_start_runs_from_now() -> None:
+    now = utc(2026, 11, 25, 9, 30, 17)
+    assert override_window(None, now + HOUR, now) == (now, now + HOUR)
+
+
+def test_an_override_starting_within_the_grace_before_now_starts_now() -> None:
+    now = utc(2026, 11, 25, 9, 30)
+    assert override_window(now - START_GRACE, now + HOUR, now) == (now, now + HOUR)
+    assert override_window(now - MIN, now + HOUR, now) == (now, now + HOUR)
+
+
+def test_an_override_starting_later_keeps_its_start() -> None:
+    now = utc(2026, 11, 25, 9, 30)
+    assert override_window(now + MIN, now + HOUR, now) == (now + MIN, now + HOUR)
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "field"),
+    [
+        (-START_GRACE - timedelta(seconds=1), HOUR, "starts_at"),  # longer ago than the grace
+        (HOUR, HOUR, "ends_at"),  # ends as it starts
+        (2 * HOUR, HOUR, "ends_at"),  # ends before it starts
+        (-2 * MIN, -MIN, "ends_at"),  # within the grace, but over by now
+        (None, timedelta(0), "ends_at"),  # from now, ending now
+    ],
+)
+def test_a_window_that_is_over_or_backwards_is_invalid(
+    starts: timedelta | None, ends: timedelta, field: str
+) -> None:
+    now = utc(2026, 11, 25, 9, 30)
+    with pytest.raises(InvalidInput) as refused:
+        override_window(None if starts is None else now + starts, now + ends, now)
+    assert refused.value.field == field

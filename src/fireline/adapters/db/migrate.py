@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
 
 from fireline.adapters.db.engine import create_database_engine
 
@@ -16,9 +19,35 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x46495245
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Upgrade:
+    """What `upgrade_database` did: the schema revision before (None: there was no schema)
+    and after."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        """In words, for the person who ran the upgrade."""
+        if self.before is None:
+            return f"created the schema at revision {self.after}"
+        if self.before == self.after:
+            return f"already at revision {self.after}, nothing to do"
+        return f"upgraded the schema from revision {self.before} to {self.after}"
+
+
+def newest_revision() -> str:
+    """The revision the newest migration brings a database to."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None, "the migrations folder has no migrations"
+    return head
+
+
+def upgrade_database(url: str, revision: str = "head") -> Upgrade:
     """Apply every migration the database at `url` lacks (up to `revision`, for tests of a
-    migration's data); a no-op when it is up to date.
+    migration's data); a no-op when it is up to date. Returns the revisions before and after.
 
     Runs in one transaction, so a failed upgrade leaves the schema as it was. Processes that
     start at once upgrade one after the other: PostgreSQL takes an advisory lock, SQLite's
@@ -31,9 +60,16 @@ def upgrade_database(url: str, revision: str = "head") -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
                 )
+            before = _revision(connection)
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            return Upgrade(before, _revision(connection))
     finally:
         engine.dispose()
+
+
+def _revision(connection: Connection) -> str | None:
+    """The database's schema revision; None when it has none (no `alembic_version` table)."""
+    return MigrationContext.configure(connection).get_current_revision()

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from fireline.adapters.ical import shifts_calendar
-from fireline.domain.oncall import Schedule, Shift, on_call_at
+from fireline.domain.oncall import START_GRACE, Schedule, Shift, on_call_at
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
 from fireline.entrypoints.api.schemas import Strict
 from fireline.services import oncall
@@ -60,9 +60,33 @@ class OnCallOut(BaseModel):
     person: str | None
 
 
+def _now_as_none(value: object) -> object:
+    return None if value == "now" else value
+
+
+OverrideStart = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(_now_as_none),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "const": "now"},
+                {"type": "null"},
+            ]
+        }
+    ),
+    Field(
+        description='ISO 8601 with an offset; omitted, null or "now": from now. A start at '
+        f"most {START_GRACE.seconds // 60} minutes ago also counts as now."
+    ),
+]
+"""When an override starts; None means now (the server's clock when it is made)."""
+
+
 class OverrideIn(Strict):
     person: str = Field(max_length=64)
-    starts_at: AwareDatetime
+    starts_at: OverrideStart = None
     ends_at: AwareDatetime
 
 
@@ -160,8 +184,8 @@ def list_overrides(name: str, context: ContextDep) -> list[OverrideOut]:
 def add_override(
     name: str, body: OverrideIn, context: ContextDep, caller: CallerDep
 ) -> OverrideOut:
-    """Let a person cover a window: 422 for a window in the past or an unknown person, 409
-    when it overlaps another override."""
+    """Let a person cover a window, from now when `starts_at` is omitted or "now": 422 for a
+    window in the past or an unknown person, 409 when it overlaps another override."""
     made = oncall.add_override(
         context.database,
         context.policies.current,

@@ -41,10 +41,10 @@ def settings_or_exit() -> Settings:
 
 @db_app.command("upgrade")
 def upgrade() -> None:
-    """Migrate the database to the newest schema (safe to run again)."""
+    """Migrate the database to the newest schema (safe to run again); says what it did."""
     settings = settings_or_exit()
-    prepare_storage(settings)
-    out.print(f"database is up to date: {_describe(settings.database_url)}", highlight=False)
+    done = prepare_storage(settings)
+    out.print(f"{done.describe()}: {_describe(settings.database_url)}", highlight=False)
 
 
 @db_app.command("plan-timers")

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from fireline.entrypoints.cli.client import Api
-from fireline.entrypoints.cli.incident import JsonOption, _emit_json, incident_app, out, plain
+from fireline.entrypoints.cli.incident import _emit_json, incident_app, out, plain
+from fireline.entrypoints.cli.options import JsonFlag
 
 
 @incident_app.command("post-update")
@@ -22,7 +23,7 @@ def post_update(
         list[str] | None,
         typer.Option(help="an audience to update (repeat); default: those due an update"),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Post a stakeholder update (handbook 002's status update) to the audiences due one."""
     body: dict[str, Any] = {"message": message, "impact": impact, "next_steps": next_steps}
@@ -45,7 +46,7 @@ def post_update(
 
 
 @incident_app.command()
-def deliveries(incident_id: str, as_json: JsonOption = False) -> None:
+def deliveries(incident_id: str, as_json: JsonFlag = False) -> None:
     """Every message the incident sent or is sending: to whom, how, and what became of it."""
     log = Api().call("GET", f"/api/v1/incidents/{incident_id}/deliveries")
     if as_json:

@@ -14,11 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from fireline.entrypoints.cli.client import Api
+from fireline.entrypoints.cli.options import JsonFlag, flag
 
 incident_app = typer.Typer(help="Work with incidents through the API.", no_args_is_help=True)
 out = Console()
 
-JsonOption = Annotated[bool, typer.Option("--json", help="print the API's JSON")]
 SEVERITY_STYLE = {1: "bold red", 2: "red", 3: "yellow", 4: "cyan"}
 
 
@@ -75,7 +75,7 @@ def declare(
     idempotency_key: Annotated[
         str | None, typer.Option(help="retry safely with the same key")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Declare an incident; prints its ID."""
     body: dict[str, Any] = {"title": title, "type": type_, "description": description}
@@ -115,7 +115,7 @@ def list_(
     service: Annotated[list[str] | None, typer.Option()] = None,
     team: Annotated[list[str] | None, typer.Option()] = None,
     reporter: Annotated[str | None, typer.Option()] = None,
-    mine: Annotated[bool, typer.Option("--mine", help="only incidents I reported")] = False,
+    mine: Annotated[bool, flag("--mine", "only incidents I reported")] = False,
     since: Annotated[
         str | None, typer.Option("--from", help="declared at or after (ISO 8601)")
     ] = None,
@@ -123,10 +123,10 @@ def list_(
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="words in title or description")
     ] = None,
-    oldest: Annotated[bool, typer.Option("--oldest", help="oldest first")] = False,
+    oldest: Annotated[bool, flag("--oldest", "oldest first")] = False,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
     cursor: Annotated[str | None, typer.Option(help="continue from a previous page")] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List incidents, newest first."""
     params: dict[str, Any] = {
@@ -183,7 +183,7 @@ def list_(
 
 
 @incident_app.command()
-def show(incident_id: str, as_json: JsonOption = False) -> None:
+def show(incident_id: str, as_json: JsonFlag = False) -> None:
     """Show an incident and its timeline."""
     api = Api()
     incident = api.call("GET", f"/api/v1/incidents/{incident_id}")
@@ -202,7 +202,7 @@ def show(incident_id: str, as_json: JsonOption = False) -> None:
 
 
 @incident_app.command()
-def ack(incident_id: str, as_json: JsonOption = False) -> None:
+def ack(incident_id: str, as_json: JsonFlag = False) -> None:
     """Acknowledge an incident (an open one moves to investigating)."""
     incident = Api().call("POST", f"/api/v1/incidents/{incident_id}/acknowledge")
     _done(incident, as_json, f"acknowledged {incident_id}; status {incident['status']}")
@@ -213,7 +213,7 @@ def status(
     incident_id: str,
     new_status: Annotated[str, typer.Argument(metavar="STATUS")],
     note: Annotated[str | None, typer.Option()] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Move an incident to another status."""
     body = {"status": new_status, **({"note": note} if note else {})}
@@ -222,14 +222,14 @@ def status(
 
 
 @incident_app.command()
-def comment(incident_id: str, body: str, as_json: JsonOption = False) -> None:
+def comment(incident_id: str, body: str, as_json: JsonFlag = False) -> None:
     """Add a comment to the timeline."""
     event = Api().call("POST", f"/api/v1/incidents/{incident_id}/comments", json={"body": body})
     _done(event, as_json, f"comment added to {incident_id}")
 
 
 @incident_app.command()
-def assign(incident_id: str, role: str, person: str, as_json: JsonOption = False) -> None:
+def assign(incident_id: str, role: str, person: str, as_json: JsonFlag = False) -> None:
     """Assign a role (e.g. incident_commander) to a person, or hand it over."""
     roles = Api().call(
         "PUT", f"/api/v1/incidents/{incident_id}/roles/{role}", json={"person": person}
@@ -251,7 +251,7 @@ def update(
     owner: Annotated[str | None, typer.Option()] = None,
     team: Annotated[str | None, typer.Option()] = None,
     support_tier: Annotated[int | None, typer.Option(min=1, max=4)] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Change fields of an incident."""
     fields = {

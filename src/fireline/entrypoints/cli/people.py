@@ -21,6 +21,7 @@ from fireline.domain.access import AccessRole, Caller, Scope
 from fireline.domain.errors import FirelineError
 from fireline.domain.people import User
 from fireline.entrypoints.cli.admin import context_or_exit, settings_or_exit
+from fireline.entrypoints.cli.options import flag
 from fireline.services import people, tokens
 
 CLI_ACTOR = "fireline-cli"
@@ -49,10 +50,10 @@ def create_user(
     phone: Annotated[str | None, typer.Option(help="E.164, such as +4915112345678")] = None,
     time_zone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC",
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
+        bool, flag("--password-stdin", "read the password from standard input")
     ] = False,
     no_password: Annotated[
-        bool, typer.Option("--no-password", help="token access only: no web sign-in")
+        bool, flag("--no-password", "token access only: no web sign-in")
     ] = False,
 ) -> None:
     """Create a person. Asks for a password unless --no-password or --password-stdin."""

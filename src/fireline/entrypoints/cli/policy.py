@@ -24,6 +24,7 @@ from fireline.adapters.policy_file import (
     load_policy_file,
     load_preset,
 )
+from fireline.entrypoints.cli.options import JsonFlag
 
 POLICY_ENV = "FIRELINE_POLICY"
 """A policy file path or a preset name; `show` falls back to it, then to the default preset."""
@@ -68,7 +69,7 @@ def check(
 
 @policy_app.command("presets")
 def presets(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the policies Fireline ships, one per handbook plus `default`."""
     infos = list_presets()
@@ -98,7 +99,7 @@ def show(
     preset: Annotated[
         str | None, typer.Option("--preset", help="Show this preset instead of a file.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Print the effective policy: the normalized document, every default written out.
 

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.adapters.policy_file.durations import parse_duration
 from fireline.domain.errors import InvalidInput
 from fireline.domain.policy import Policy
-from fireline.domain.simulation import Happening, Scenario, simulate
+from fireline.domain.simulation import (
+    Happening,
+    Repetition,
+    Scenario,
+    collapse_repetitions,
+    simulate,
+)
+from fireline.entrypoints.cli.options import JsonFlag
 from fireline.entrypoints.cli.policy import _choose, _fail, _problems
 
 Offset = Annotated[str | None, typer.Option(help="a duration after declaration, such as 15m")]
@@ -47,7 +56,7 @@ def simulate_command(
     pause_at: Offset = None,
     resume_at: Offset = None,
     resolve_at: Offset = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Print everything that would fire for such an incident, in order, with its time:
     SLA warnings and breaches, escalations, notifications, pages and review deadlines."""
@@ -76,22 +85,52 @@ def simulate_command(
     if as_json:
         typer.echo(json.dumps([_as_json(h) for h in happenings], indent=2))
         return
-    title = f"policy {policy.name}: Sev-{scenario.severity}"
-    if scenario.criticality:
-        title += f", {scenario.criticality}"
-    table = Table("after", "at (UTC)", "kind", "targets", "note", title=title)
-    for h in happenings:
-        table.add_row(
-            _elapsed(h.after),
-            h.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            h.kind,
-            "\n".join(h.targets),
-            h.note,
-        )
     if not happenings:
         typer.echo(f"nothing fires within {for_}")
         return
-    Console().print(table)
+    title = f"policy {policy.name}: Sev-{scenario.severity}"
+    if scenario.criticality:
+        title += f", {scenario.criticality}"
+    Console().print(_table(title, happenings))
+
+
+def _table(title: str, happenings: list[Happening]) -> Table:
+    """Three columns, so that 80 fit; what happens wraps (a word longer than its column
+    folds) and is never cut short: a target always shows whole."""
+    rows = collapse_repetitions(happenings)
+    table = Table(title=title)
+    if len(rows) < len(happenings):
+        table.caption = "each repetition shows once here; --json lists every one"
+    table.add_column("after", no_wrap=True)
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column("what", overflow="fold", ratio=1)
+    for row in rows:
+        first = row.first if isinstance(row, Repetition) else row
+        table.add_row(
+            spell_duration(first.after),
+            first.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            _what(row),
+        )
+    return table
+
+
+def _what(row: Happening | Repetition) -> Text:
+    """What fires, to whom, and the timer's note; Text, so a policy's words never read as
+    Rich markup."""
+    first = row.first if isinstance(row, Repetition) else row
+    words = first.kind.replace("_", " ")
+    label = "SLA" + words.removeprefix("sla") if first.kind.startswith("sla_") else words
+    if isinstance(row, Repetition):
+        how_often = (
+            f"every {spell_duration(row.every)}" if row.every is not None else f"{row.count} times"
+        )
+        label = f"{how_often} until resolved: {label}"
+    if first.targets:
+        label += f" → {', '.join(first.targets)}"
+    text = Text(label, style="bold")
+    if first.note:
+        text.append(f"\n{first.note}", style="dim")
+    return text
 
 
 def _as_json(h: Happening) -> dict[str, object]:
@@ -133,14 +172,25 @@ def _implied_severity(policy: Policy, criticality: str | None) -> int:
     return 1
 
 
-def _elapsed(seconds: int) -> str:
-    """Whole seconds as 2d 3h 15m (seconds only when there are some)."""
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s"))]
-    shown = [part for part in parts if not part.startswith("0")]
-    return " ".join(shown) or "0m"
+_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+
+
+def spell_duration(seconds: int) -> str:
+    """Whole seconds for people: the two largest units, the smaller rounded half up, as in
+    "4d 15h", "2h 30m", "11m 15s", "45s"; a smaller unit of zero is left out ("2h"), and
+    no time at all is "0m"."""
+    if seconds <= 0:
+        return "0m"
+    for (_, size), (_, step) in pairwise(_UNITS):
+        if seconds >= size:
+            seconds = (seconds + step // 2) // step * step
+            break
+    # Spelled afresh, since rounding may carry into the larger unit: 23h 59m 40s is 1d.
+    for (big, size), (small, step) in pairwise(_UNITS):
+        if seconds >= size:
+            whole, rest = divmod(seconds, size)
+            return f"{whole}{big} {rest // step}{small}" if rest else f"{whole}{big}"
+    return f"{seconds}s"
 
 
 def _instant(text: str | None) -> datetime:
