@@ -76,6 +76,9 @@ def declare(
         str | None, typer.Option(help="retry safely with the same key")
     ] = None,
     as_json: JsonFlag = False,
+    quiet: Annotated[
+        bool, flag("--quiet", "print the new incident's ID only: id=$(fireline incident declare …)")
+    ] = False,
 ) -> None:
     """Declare an incident; prints its ID."""
     body: dict[str, Any] = {"title": title, "type": type_, "description": description}
@@ -93,6 +96,8 @@ def declare(
     incident = Api().call("POST", "/api/v1/incidents", json=body, headers=headers)
     if as_json:
         _emit_json(incident)
+    elif quiet:
+        typer.echo(incident["id"])
     else:
         out.print(
             Text.assemble(
