@@ -15,12 +15,13 @@ Pure: times are arguments, and the jitter of a retry comes from the delivery's k
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fireline.domain.notifications import METHOD_WORDS
-from fireline.domain.recipients import ROOM
+from fireline.domain.recipients import ROOM, Reach
 from fireline.domain.timeline import TimelineEvent
 
 DELIVERY_KIND = "delivery"
@@ -210,3 +211,24 @@ def _event(
             "detail": detail[:500],
         },
     )
+
+
+PAGE_MERGE_WINDOW = timedelta(minutes=1)
+"""A page to someone already paged about the same incident by the same method this recently
+is merged into that page: a declaration and a paging chain's first step, or a breach and the
+escalation it brings forward, page a person once, not twice."""
+
+
+def merge_repeated_pages(found: Reach, paged: Set[tuple[str, str]]) -> Reach:
+    """`found` without the pages to a (person, method) in `paged`, the pages to the same
+    incident made within PAGE_MERGE_WINDOW (or earlier in the same firing step); what was
+    left out is said in `merged`. Messages that are not pages are never merged."""
+    kept, merged = [], []
+    for delivery in found.deliveries:
+        if delivery.is_page and (delivery.person or "", delivery.method) in paged:
+            merged.append(f"{delivery.label} by {METHOD_WORDS.get(delivery.method, 'room')}")
+        else:
+            kept.append(delivery)
+    if not merged:
+        return found
+    return replace(found, deliveries=tuple(kept), merged=tuple(dict.fromkeys(merged)))

@@ -12,9 +12,8 @@ Pure: the caller passes the policy in force and a `Directory` of what the databa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from fireline.domain.notifications import METHOD_KINDS, METHOD_WORDS, METHODS
 from fireline.domain.paging_rules import PersonalRule
@@ -90,27 +89,6 @@ class Reach:
     merged: tuple[str, ...] = ()
     """Pages not sent because the person was paged the same way moments before ("ana by
     SMS"): see `merge_repeated_pages`."""
-
-
-PAGE_MERGE_WINDOW = timedelta(minutes=1)
-"""A page to someone already paged about the same incident by the same method this recently
-is merged into that page: a declaration and a paging chain's first step, or a breach and the
-escalation it brings forward, page a person once, not twice."""
-
-
-def merge_repeated_pages(found: Reach, paged: Set[tuple[str, str]]) -> Reach:
-    """`found` without the pages to a (person, method) in `paged`, the pages to the same
-    incident made within PAGE_MERGE_WINDOW (or earlier in the same firing step); what was
-    left out is said in `merged`. Messages that are not pages are never merged."""
-    kept, merged = [], []
-    for delivery in found.deliveries:
-        if delivery.is_page and (delivery.person or "", delivery.method) in paged:
-            merged.append(f"{delivery.label} by {METHOD_WORDS.get(delivery.method, 'room')}")
-        else:
-            kept.append(delivery)
-    if not merged:
-        return found
-    return replace(found, deliveries=tuple(kept), merged=tuple(dict.fromkeys(merged)))
 
 
 def channel_for_method(policy: Policy, method: str) -> str | None:

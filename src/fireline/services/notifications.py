@@ -24,18 +24,17 @@ from fireline.domain.communication import (
     next_update_due,
     template_of,
 )
+from fireline.domain.deliveries import PAGE_MERGE_WINDOW, merge_repeated_pages
 from fireline.domain.incident import Incident
 from fireline.domain.people import User
 from fireline.domain.policy import Policy
 from fireline.domain.recipients import (
-    PAGE_MERGE_WINDOW,
     Directory,
     Person,
     Reach,
     Reached,
     could_reach,
     handles_needed,
-    merge_repeated_pages,
     reach,
 )
 from fireline.domain.templating import Happened, template_variables

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from fireline.domain.deliveries import merge_repeated_pages
 from fireline.domain.errors import InvalidInput
 from fireline.domain.escalation_rules import Contact
 from fireline.domain.firing import describe_reach
@@ -22,7 +23,6 @@ from fireline.domain.recipients import (
     could_reach,
     fallback_for,
     handles_needed,
-    merge_repeated_pages,
     reach,
 )
 from tests.unit.domain.builders import make_policy

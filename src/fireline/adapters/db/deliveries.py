@@ -28,7 +28,7 @@ from fireline.domain.deliveries import OUTSTANDING, Attempt, Delivery, DeliveryS
 from fireline.domain.messages import Message
 from fireline.domain.paging_rules import PersonalRule
 from fireline.domain.timers import CadenceMark, TimerKind
-from fireline.services.delivery_ports import Claimed, InboxMessage, NewDelivery
+from fireline.services.delivery_ports import Claimed, NewDelivery
 
 d = deliveries.c
 _OUTSTANDING = [status.value for status in OUTSTANDING]
@@ -231,40 +231,6 @@ class DeliveryStoreMixin:
             .limit(limit)
         )
         return [_delivery(row) for row in self._connection.execute(stmt)]
-
-    def inbox(
-        self, *, method: str, address: str, channels: Sequence[str], before: int | None, limit: int
-    ) -> list[InboxMessage]:
-        stmt = (
-            select(
-                d.id,
-                d.incident_id,
-                d.template,
-                d.subject,
-                d.body,
-                d.status,
-                d.created_at,
-                d.delivered_at,
-            )
-            .where(d.address == address, d.channel.in_(list(channels)), d.method == method)
-            .order_by(d.id.desc())
-            .limit(limit)
-        )
-        if before is not None:
-            stmt = stmt.where(d.id < before)
-        return [
-            InboxMessage(
-                id=row.id,
-                incident_id=row.incident_id,
-                template=row.template,
-                subject=row.subject,
-                text=json.loads(row.body)["text"],
-                status=DeliveryStatus(row.status),
-                created_at=row.created_at,
-                delivered_at=row.delivered_at,
-            )
-            for row in self._connection.execute(stmt)
-        ]
 
     def recent_pages(
         self, incident_ids: Sequence[str], since: datetime
