@@ -183,4 +183,3 @@ def test_check_refuses_an_alias_inside_the_value_it_names(tmp_path: Path) -> Non
     result = runner.invoke(policy_app, ["check", str(path)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{path}:2: the alias *loop is inside the value it names")
-
