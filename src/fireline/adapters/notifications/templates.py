@@ -71,6 +71,8 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
         _compiled(source)  # unknown filters and tests are found when compiling
     except TemplateSyntaxError as error:
         return TemplateProblem(error.lineno, f"syntax error: {error.message}")
+    except (RecursionError, SyntaxError):  # Python's own limits on the compiled code
+        return TemplateProblem(None, "cannot be compiled: nested too deeply")
     unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
     if unknown:
         line = next((n.lineno for n in parsed.find_all(nodes.Name) if n.name == unknown[0]), None)
