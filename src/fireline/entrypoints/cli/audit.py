@@ -58,8 +58,9 @@ def export(
         Path | None, typer.Option("-o", "--output", help="write to FILE (default: stdout)")
     ] = None,
 ) -> None:
-    """Write the audit log, oldest first: seq, at, last_at, count, actor, action, target,
-    client, detail (JSON). Export before you prune: a pruned entry is gone."""
+    """Write the audit log, oldest first (export before you prune: a pruned entry is gone).
+
+    Each entry: seq, at, last_at, count, actor, action, target, client, detail (JSON)."""
     with _local() as context:
         zone = context.policies.current.time_zone
         start, end = _instant("--since", since, zone), _instant("--until", until, zone)
@@ -79,8 +80,9 @@ def export(
 def prune(
     before: Annotated[str, typer.Option(help="delete the entries that ended before this")],
 ) -> None:
-    """Delete the entries whose last act is before the date or time given, and record who
-    did it in the audit log. Only older entries can go; the rest stay append-only."""
+    """Delete the entries that ended before a date, and record who did it in the log.
+
+    Only older entries can go; the rest stay append-only. The date may not be in the future."""
     with _local() as context:
         cutoff = _instant("--before", before, context.policies.current.time_zone)
         if cutoff is None:  # unreachable: typer requires the option
