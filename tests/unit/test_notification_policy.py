@@ -237,6 +237,12 @@ def test_a_mistake_is_refused_at_its_line(old: str, new: str, words: str, at: st
         ),
         ("{{ incident.nope }}\n", "its line 2: unknown field 'nope' of incident (allowed: id,"),
         ("{{ incident.services[0] | nope }}\n", "its line 2: syntax error: No filter named 'nope'"),
+        # Refused before the work is done, not after seconds of it (issue 11)
+        (
+            "{{ incident.id }}\n{{ 9**9**9**9 }}\n",
+            "its line 3: costs too much to render: exponent too large",
+        ),
+        ("{{ 'a' * 10**9 }}\n", "its line 2: costs too much to render: * would build more than"),
     ],
 )
 def test_policy_check_names_a_bad_template_and_its_line(

@@ -10,6 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from fireline.adapters.policy_file import load_preset
+from fireline.adapters.policy_file.lines import MAX_VALUES
+from fireline.adapters.policy_file.load import MAX_FILE_BYTES
 from fireline.entrypoints.cli.policy import POLICY_ENV, policy_app
 
 runner = CliRunner()
@@ -122,3 +124,62 @@ def test_the_yaml_that_show_prints_checks_as_the_same_policy(tmp_path: Path) -> 
     result = runner.invoke(policy_app, ["check", str(path)])
     assert result.exit_code == 0
     assert load_preset("default").digest in result.stdout
+
+
+# Inputs that must not hang or crash the loader (issue 11)
+
+BILLION_LAUGHS = """\
+fireline_policy: 1
+name: policy
+laughs:
+  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+description: *i
+"""
+
+
+def test_check_refuses_a_device_that_never_ends_without_reading_it_whole() -> None:
+    result = runner.invoke(policy_app, ["check", "/dev/zero"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"/dev/zero: the file is larger than {MAX_FILE_BYTES} bytes "
+        "(a policy is a few hundred lines)\n"
+    )
+
+
+def test_check_refuses_a_file_one_byte_over_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "large.yaml"
+    path.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    result = runner.invoke(policy_app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: the file is larger than {MAX_FILE_BYTES} bytes" in result.stderr
+
+
+def test_check_refuses_a_billion_laughs_at_the_alias_that_goes_over_the_budget(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    result = runner.invoke(policy_app, ["check", str(path)])
+    assert result.exit_code == 2
+    # a: 10 values, b: 91, c: 820, d: 7,381, e: 66,430; the first *e of f goes over.
+    line = BILLION_LAUGHS.splitlines().index("  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]") + 1
+    assert result.stderr == (
+        f"{path}:{line}: the document holds more than {MAX_VALUES} values once its aliases "
+        "(*name) are expanded (a policy has a few thousand at most)\n"
+    )
+
+
+def test_check_refuses_an_alias_inside_the_value_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("fireline_policy: 1\nname: &loop [1, [*loop]]\n", encoding="utf-8")
+    result = runner.invoke(policy_app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:2: the alias *loop is inside the value it names")

@@ -15,6 +15,7 @@ from fireline.adapters.policy_file import (
     load_policy_text,
     parse_document,
 )
+from fireline.adapters.policy_file.messages import show
 from fireline.domain.policy import Target
 
 VALID = """\
@@ -397,3 +398,30 @@ def test_an_unknown_restricted_type_is_refused_at_its_line() -> None:
     assert problem.key == "access.restricted_types[0]"
     assert problem.line == line_of(text, "[securty]")
     assert "allowed: performance, security" in problem.message
+
+
+def test_a_number_too_long_to_read_is_a_problem_at_its_line() -> None:
+    text = make_text(append="at_risk_share: " + "9" * 5000 + "\n")
+    problem = only_problem(text)
+    assert problem.line == line_of(text, "at_risk_share")
+    assert "a number with too many digits (allowed: at most 4300)" in problem.message
+
+
+def test_a_problem_formats_only_the_part_of_a_value_it_prints() -> None:
+    class NeverShown:
+        def __repr__(self) -> str:
+            raise AssertionError("formatted a part of the value that is not printed")
+
+    shown = show(["lol"] * 1000 + [NeverShown()])
+    assert shown == "['lol', 'lol', 'lol', 'lol', 'lol', 'lol', ...]"
+    assert len(show("x" * 10_000_000)) <= 80
+
+
+def test_aliases_of_modest_values_still_load() -> None:
+    text = make_text(
+        "description: Acme's incident policy",
+        "description: &about Acme's policy",
+        append="title: *about\nhandbook: *about\n",
+    )
+    loaded = load_policy_text(text)
+    assert (loaded.document["title"], loaded.document["handbook"]) == ("Acme's policy",) * 2

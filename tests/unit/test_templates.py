@@ -93,7 +93,7 @@ def test_a_template_that_breaks_at_run_time_falls_back_to_fireline_s_wording() -
         ("text", "x\n{{ incident.__class__.__mro__ }}", 2, "reaches outside the sandbox"),
         ("subject", "{{ ''.__class__.__mro__[1].__subclasses__() }}", 1, "outside the sandbox"),
         ("text", "{{ incident.services.append('x') }}", 1, "outside the sandbox"),
-        ("text", "{{ 'x' * 1000000 }}", 1, "outside the sandbox"),
+        ("text", "{{ 'x' * 1000000 }}", 1, "would build more than 100000 characters"),
         ("text", "{{ 1 / 0 }}", 1, "ZeroDivisionError"),
         # What a message template may not do, so that rendering one stays cheap
         (
@@ -121,6 +121,51 @@ def test_a_template_that_breaks_at_run_time_falls_back_to_fireline_s_wording() -
             "{{ 'ab' " + "| replace('', 'xxxxxxxxxx') " * 6 + "}}",
             1,
             "replace would build more than 100000 characters",
+        ),
+        # Work a template could make a render do: refused before it is done (issue 11)
+        ("text", "{{ 9**9**9**9 }}", 1, "exponent too large"),
+        ("text", "a\n{{ 9**64**64**64**64 }}", 2, "exponent too large"),
+        ("text", "{{ (2**200) * (2**200) }}", 1, "a number with more than 256 bits"),
+        ("text", "{{ 'a' * 10**9 }}", 1, "would build more than 100000 characters"),
+        ("text", "{{ 'x'.ljust(100000000) }}", 1, "calls are not allowed"),
+        ("text", "{{ ['a', 'b', 'c'] | join('x' * 60000) }}", 1, "join would build more"),
+        (
+            "text",
+            "{{ incident.title | wordwrap(1, wrapstring='x' * 10000) }}",
+            1,
+            "wordwrap would build more",
+        ),
+        ("text", "{{ 5 | round(-100000000) }}", 1, "round to more than 30 places"),
+        ("text", "{{ incident | tojson(100000000) }}", 1, "tojson indent above 8"),
+        ("text", "{{ incident.title | trim('y' * 1000) }}", 1, "trim of more than 100"),
+        ("text", "{{ [[1]] * 50000 | sum(start=[]) }}", 1, "sum adds numbers"),
+        ("text", "{{ incident.title | urlize }}", 1, "No filter named 'urlize'"),
+        (
+            "text",
+            "{{ (" + " ~ ".join(["('x' * 99999)"] * 30) + ") | length }}",
+            1,
+            "does more than 2000000 steps of work in one render",
+        ),
+        (
+            "text",
+            "{{ (['y'] * 50000) | select('in', 'x' * 99999) | list | length }}",
+            1,
+            "does more than 2000000 steps of work in one render",
+        ),
+        ("text", "a\n{% set big = 'x' * 99999 %}{{ big ~ big }}", 2, "set statements are not"),
+        ("text", "{% with big = 'x' %}{{ big }}{% endwith %}", 1, "with blocks are not allowed"),
+        ("text", "{% filter upper %}x{% endfilter %}", 1, "filter blocks"),
+        ("text", "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", None, "nested too deeply"),
+        ("text", "{{ " + " + ".join(["1"] * 60) + " }}", 1, "is nested more than 50 deep"),
+        ("text", "{{ " + "9" * 5000 + " }}", None, "a number with too many digits"),
+        ("text", "{{ [" + ", ".join(["incident.title"] * 600) + "] }}", None, "more than 1000"),
+        (
+            "text",
+            "{% for a in incident.services %}{% for b in incident.services %}\n"
+            + "{{ a ~ b ~ a ~ b ~ a ~ b ~ a ~ b ~ a ~ b }}" * 2
+            + "{% endfor %}{% endfor %}",
+            2,
+            "would run more than 50000 parts in one render",
         ),
         ("blocks", "not json", None, "does not render valid JSON"),
         ("blocks", '{"type": "section"}', None, "a JSON list of Slack blocks"),
@@ -171,3 +216,37 @@ def test_incident_text_cannot_ping_a_slack_room_or_hide_a_link() -> None:
     )  # the template's own link stays a link
     email = render("initial", channel=ChannelConfig("mail", "email", {}), variables=variables)
     assert title in email.short  # type: ignore[attr-defined]
+
+
+def test_ordinary_uses_of_the_guarded_filters_render() -> None:
+    source = (
+        "{{ incident.services | join(', ') }}|{{ 'a b c' | wordwrap(3) }}|{{ 2.567 | round(1) }}|"
+        "{{ [1, 2, 3] | sum }}|{{ '  x  ' | trim }}|{{ 'xax' | trim('x') }}|{{ 2 ** 10 }}|"
+        "{{ event.level * 60 }}|{{ (['a'] * 3) | join }}|{{ incident.id ~ '!' }}|"
+        "{{ {'a': 1} | tojson(2) }}"
+    )
+    assert check_template("text", source) is None
+    message = render("page", policy_templates={"page": TemplateText(text=source)})
+    assert message.text == (  # type: ignore[attr-defined]
+        'checkout, payments|a b\nc|2.6|6|x|a|1024|120|aaa|INC-2026-1125-001!|{\n  "a": 1\n}'
+    )
+
+
+def test_a_template_too_costly_for_a_large_incident_falls_back_to_fireline_s_wording() -> None:
+    # Cheap for the sample incident, which policy check renders; a real one may have 50
+    # services and a 20,000-character description: 2,500 turns of 20,000 characters each.
+    costly = (
+        "{% for a in incident.services %}{% for b in incident.services %}"
+        "{% if (incident.description ~ a) | length > 1 %}{% endif %}{% endfor %}{% endfor %}x"
+    )
+    assert check_template("text", costly) is None
+    large = {
+        **SAMPLE,
+        "incident": {
+            **SAMPLE["incident"],  # type: ignore[dict-item]
+            "services": [f"service-{number}" for number in range(50)],
+            "description": "d" * 20_000,
+        },
+    }
+    message = render("page", policy_templates={"page": TemplateText(text=costly)}, variables=large)
+    assert message.text.startswith("Escalated to level 2")  # type: ignore[attr-defined]

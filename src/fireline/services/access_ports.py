@@ -53,7 +53,8 @@ class AccessGrant:
 
 @dataclass(frozen=True)
 class AuditQuery:
-    """Filters for reading the audit log, newest first; `before` continues past a `seq`."""
+    """Filters for reading the audit log, newest first (or oldest first); `before` continues
+    past a `seq` going back, `after` going forward."""
 
     actor: str | None = None
     actions: tuple[AuditAction, ...] = ()
@@ -61,6 +62,9 @@ class AuditQuery:
     since: datetime | None = None
     until: datetime | None = None
     before: int | None = None
+    after: int | None = None
+    """Entries newer than this seq (with `oldest_first`, to continue an export)."""
+    oldest_first: bool = False
     limit: int = 100
 
 
@@ -154,9 +158,17 @@ class AccessStore(Protocol):
 
     def clear_throttle(self, key: str) -> None: ...
 
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Add the entries; a refusal (`domain.audit.tally_of`) is counted into its tally's
+        entry when one exists, in whichever process added it."""
+        ...
 
     def list_audit(self, query: AuditQuery) -> list[RecordedAudit]: ...
+
+    def prune_audit(self, before: datetime) -> int:
+        """Move the retention horizon forward to `before` (never back) and delete the
+        entries whose last act is before it; how many were deleted."""
+        ...
 
     def access_grants(self, incident_id: str) -> list[AccessGrant]: ...
 

@@ -297,11 +297,19 @@ def log_out(database: Database, session_id: str, *, now: datetime, client: str) 
 
 
 def record_refusal(
-    database: Database, action: AuditAction, *, actor: str, target: str, client: str, now: datetime
+    database: Database,
+    action: AuditAction,
+    *,
+    actor: str,
+    target: str,
+    client: str,
+    now: datetime,
+    detail: dict[str, JsonValue] | None = None,
 ) -> None:
-    """Audit a refused request (a missing permission, a missing CSRF token)."""
+    """Audit a refused request (a missing permission, a missing CSRF token): counted into
+    the entry of the same refusal in the same window when there is one."""
     with database.transaction() as store:
-        store.append_audit([AuditEntry(now, actor, action, target, client)])
+        store.append_audit([AuditEntry(now, actor, action, target, client, detail or {})])
 
 
 def _refuse(

@@ -234,6 +234,16 @@ audit_log = Table(
     Column("target", String(200)),
     Column("client", String(100)),
     Column("detail", Text, nullable=False),  # JSON object
+    Column("count", Integer, nullable=False, server_default="1"),
+    Column("last_at", UTCDateTime),
+    Column("tally", String(64), unique=True),  # refusals: what they are counted under
+)
+
+audit_retention = Table(
+    "audit_retention",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("horizon", UTCDateTime, nullable=False),  # entries before it may be deleted
 )
 
 incident_access = Table(
@@ -253,6 +263,7 @@ ALL_TABLES = (
     "timers",
     "incident_access",
     "audit_log",
+    "audit_retention",
     "login_throttles",
     "sessions",
     "api_tokens",

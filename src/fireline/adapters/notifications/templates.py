@@ -25,11 +25,9 @@ from typing import Any
 from jinja2 import Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 
-from fireline.adapters.notifications.sandbox import (
-    ENVIRONMENT,
-    render_capped,
-    template_rule_problem,
-)
+from fireline.adapters.notifications.render_budget import RenderRefused
+from fireline.adapters.notifications.sandbox import ENVIRONMENT, compile_bounded, render_capped
+from fireline.adapters.notifications.template_rules import template_rule_problem
 from fireline.adapters.notifications.wording import DEFAULT_TEMPLATES
 from fireline.domain.messages import ChannelConfig, Message
 from fireline.domain.notifications import TemplateText
@@ -51,7 +49,7 @@ class TemplateProblem:
 
 @lru_cache(maxsize=1024)
 def _compiled(source: str) -> Template:
-    return ENVIRONMENT.from_string(source)
+    return compile_bounded(source)
 
 
 def check_template(part: str, source: str) -> TemplateProblem | None:
@@ -60,12 +58,21 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
     the sample without leaving the sandbox."""
     try:
         parsed = ENVIRONMENT.parse(source)
-        _compiled(source)  # unknown filters and tests are found when compiling
     except TemplateSyntaxError as error:
         return TemplateProblem(error.lineno, f"syntax error: {error.message}")
+    except RecursionError:
+        return TemplateProblem(None, "syntax error: nested too deeply")
+    except ValueError:  # Python reads at most 4,300 digits of a number
+        return TemplateProblem(None, "syntax error: a number with too many digits")
     broken = template_rule_problem(parsed)
     if broken is not None:
         return TemplateProblem(broken[0], f"{broken[1]} (see docs/policy.md, templates)")
+    try:
+        _compiled(source)  # unknown filters and tests are found when compiling
+    except TemplateSyntaxError as error:
+        return TemplateProblem(error.lineno, f"syntax error: {error.message}")
+    except (RecursionError, SyntaxError):  # Python's own limits on the compiled code
+        return TemplateProblem(None, "cannot be compiled: nested too deeply")
     unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
     if unknown:
         line = next((n.lineno for n in parsed.find_all(nodes.Name) if n.name == unknown[0]), None)
@@ -77,6 +84,11 @@ def check_template(part: str, source: str) -> TemplateProblem | None:
         return field
     try:
         rendered = render_capped(_compiled(source), SAMPLE, MAX_PART)
+    except RenderRefused as error:
+        return TemplateProblem(
+            _template_line(error),
+            f"costs too much to render: {error} (see docs/policy.md, templates)",
+        )
     except SecurityError as error:
         return TemplateProblem(
             _template_line(error),
@@ -171,11 +183,11 @@ def escaped_for_slack(value: Any) -> Any:
 
 def _render_part(template: str, part: str, source: str, variables: Mapping[str, object]) -> str:
     try:
-        return _compiled(source).render(variables)[:MAX_PART]
+        return render_capped(_compiled(source), variables, MAX_PART)
     except Exception as error:
         log.warning("template %s.%s failed (%s); using Fireline's wording", template, part, error)
         fallback = DEFAULT_TEMPLATES[template].part(part)
-        return _compiled(fallback).render(variables)[:MAX_PART] if fallback else ""
+        return render_capped(_compiled(fallback), variables, MAX_PART) if fallback else ""
 
 
 def _blocks_problem(rendered: str) -> TemplateProblem | None:

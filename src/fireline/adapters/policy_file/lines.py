@@ -17,6 +17,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_ALIASES = 100
+MAX_VALUES = 100_000
+"""Values (scalars, lists, mappings) a document may hold, each alias counted as everything it
+stands for: the longest preset has under 600, and a few lines of aliases can stand for
+billions ("billion laughs"), which validating or printing would then walk one by one."""
 
 Loc = tuple[str | int, ...]
 """A path into the document: mapping keys and list indexes, as pydantic reports them."""
@@ -30,22 +34,90 @@ class DuplicateKey:
     line: int
 
 
+class DocumentTooLarge(yaml.MarkedYAMLError):
+    """The document holds more than MAX_VALUES values with its aliases expanded, more than
+    MAX_ALIASES aliases, or an alias inside the value it names; `problem_mark` is where."""
+
+
 class _PolicyLoader(yaml.SafeLoader):
-    """Safe loader that records duplicate keys instead of overwriting them."""
+    """Safe loader that records duplicate keys instead of overwriting them, and counts the
+    values of the document as it composes it, each alias as all it stands for."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.duplicates: list[tuple[MappingNode, ScalarNode]] = []
         self.aliases = 0
+        self.values = 0
+        self._sizes: dict[int, int] = {}
+        self._open: set[str] = set()
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
+        if not isinstance(event, yaml.AliasEvent):
+            self._count(1, mark)
+            # A list or mapping is filed under its anchor before what is in it is composed:
+            # until it is done, an alias to it would make it contain itself.
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                self._open.add(anchor)
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._open.discard(anchor)
         # Aliases let a few lines stand for an exponentially large document ("billion
-        # laughs"); a policy file has no need for more than a handful.
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (*name)")
-        return super().compose_node(parent, index)
+        # laughs"); each counts as all it stands for.
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise DocumentTooLarge(
+                problem=f"more than {MAX_ALIASES} YAML aliases (*name) (allowed: at most "
+                f"{MAX_ALIASES})",
+                problem_mark=mark,
+            )
+        if event.anchor in self._open:
+            raise DocumentTooLarge(
+                problem=f"the alias *{event.anchor} is inside the value it names, which would "
+                "never end (allowed: aliases of values written before them)",
+                problem_mark=mark,
+            )
+        node = super().compose_node(parent, index)
+        if node is not None:
+            self._count(self._expanded(node), mark)
+        return node
+
+    def _count(self, values: int, mark: Any) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise DocumentTooLarge(
+                problem=f"the document holds more than {MAX_VALUES} values once its aliases "
+                "(*name) are expanded (a policy has a few thousand at most)",
+                problem_mark=mark,
+            )
+
+    def _expanded(self, node: Node) -> int:
+        """The values `node` stands for, aliases inside it expanded (sizes remembered, so a
+        node reached many times is measured once)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, SequenceNode):
+            size += sum(self._expanded(item) for item in node.value)
+        elif isinstance(node, MappingNode):
+            size += sum(self._expanded(key) + self._expanded(value) for key, value in node.value)
+        self._sizes[id(node)] = size
+        return size
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        # Python reads at most 4,300 digits of a number (converting more takes quadratic time).
+        try:
+            number: int = super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                problem="a number with too many digits (allowed: at most 4300)",
+                problem_mark=node.start_mark,
+            ) from None
+        return number
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: set[object] = set()
@@ -62,6 +134,7 @@ _PolicyLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_PolicyLoader.add_constructor("tag:yaml.org,2002:int", _PolicyLoader.construct_yaml_int)
 _PolicyLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )

@@ -22,7 +22,7 @@ from fireline.adapters.policy_file.build import build_document, build_policy
 from fireline.adapters.policy_file.checks import Issue, find_problems
 from fireline.adapters.policy_file.errors import PolicyFileError, PolicyProblem
 from fireline.adapters.policy_file.escalation_checks import find_escalation_problems
-from fireline.adapters.policy_file.lines import LineIndex, Loc, parse_yaml
+from fireline.adapters.policy_file.lines import DocumentTooLarge, LineIndex, Loc, parse_yaml
 from fireline.adapters.policy_file.messages import describe_validation_error
 from fireline.adapters.policy_file.notification_checks import (
     find_notification_notes,
@@ -59,7 +59,10 @@ def load_policy_file(path: str | Path) -> LoadedPolicy:
     """Load the policy file at `path`. Raises PolicyFileError for any problem, reading included."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        # At most one byte more than allowed: a device (/dev/zero), a pipe or a huge file is
+        # refused without being read whole.
+        with Path(path).open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise _single(source, "cannot read the policy file: it does not exist") from None
     except IsADirectoryError:
@@ -67,7 +70,10 @@ def load_policy_file(path: str | Path) -> LoadedPolicy:
     except OSError as error:
         raise _single(source, f"cannot read the policy file: {error.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise _single(source, f"the file is larger than {MAX_FILE_BYTES} bytes")
+        raise _single(
+            source,
+            f"the file is larger than {MAX_FILE_BYTES} bytes (a policy is a few hundred lines)",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -87,9 +93,9 @@ def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
             reason += f" ({error.context} that starts on line {error.context_mark.line + 1})"
         elif error.context:
             reason += f" ({error.context})"
-        raise PolicyFileError(
-            [PolicyProblem(source, line, "", None, f"invalid YAML: {reason}")]
-        ) from None
+        if not isinstance(error, DocumentTooLarge):
+            reason = f"invalid YAML: {reason}"
+        raise PolicyFileError([PolicyProblem(source, line, "", None, reason)]) from None
     except yaml.YAMLError as error:
         raise _single(source, f"invalid YAML: {error}") from None
     except RecursionError:

@@ -7,6 +7,7 @@ allowed: an unknown key lists the keys that are allowed there (and the likeliest
 from __future__ import annotations
 
 import difflib
+import reprlib
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -76,9 +77,19 @@ def _without_tags(loc: Loc) -> Loc:
 
 
 def show(value: object) -> str:
-    """`value` as it might be written, shortened so that one problem stays one line."""
-    text = repr(value)
+    """`value` as it might be written, shortened so that one problem stays one line.
+
+    Only what is shown is formatted: a long text is cut before it is quoted, a list or
+    mapping shows its first few entries, three levels deep (formatting the whole value
+    first would walk everything it holds, however large)."""
+    text = _SHORT.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 80
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = _SHORT.maxfrozenset = 6
 
 
 def _message(detail: ErrorDetails, loc: Loc) -> str:

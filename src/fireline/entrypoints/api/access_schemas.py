@@ -125,6 +125,11 @@ class AuditEntryOut(BaseModel):
     target: str | None
     client: str | None
     detail: dict[str, JsonValue]
+    count: int = Field(
+        description="how many times this happened: refusals of one caller, route and "
+        "address are counted into one entry per 10 minutes"
+    )
+    last_at: datetime = Field(description="when the last of them happened (`at` when once)")
 
 
 class AuditPage(BaseModel):

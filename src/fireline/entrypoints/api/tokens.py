@@ -130,6 +130,8 @@ def audit(
                 target=r.entry.target,
                 client=r.entry.client,
                 detail=r.entry.detail,
+                count=r.entry.count,
+                last_at=r.entry.last_at or r.entry.at,
             )
             for r in page
         ],

@@ -11,6 +11,7 @@ import typer
 # Importing it registers `incident post-update` and `incident deliveries` on incident_app.
 from fireline.entrypoints.cli import communication  # noqa: F401
 from fireline.entrypoints.cli.admin import db_app, serve
+from fireline.entrypoints.cli.audit import audit_app
 from fireline.entrypoints.cli.channel import channel_app
 from fireline.entrypoints.cli.incident import incident_app
 from fireline.entrypoints.cli.people import token_app, user_app
@@ -33,6 +34,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(incident_app, name="incident")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.add_typer(channel_app, name="channel")
 
 
