@@ -1,7 +1,7 @@
 """`AuditStoreMixin`: the audit log and the failed-login throttles of a transaction.
 
 Mixed into `SqlStore` beside `AccessStoreMixin`. The audit log is append-only: migration 0002
-puts a trigger on it that refuses UPDATE and DELETE on both backends, and 0006 lets through
+puts a trigger on it that refuses UPDATE and DELETE on both backends, and 0007 lets through
 exactly what this module does besides appending: counting a refusal into its tally's entry
 (count up, last_at on) and deleting the entries before the retention horizon (prune).
 """

@@ -1,7 +1,7 @@
 """The audit log counts repeated refusals, and keeps entries until an admin prunes them.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-10
 
 - audit_log.count and .last_at: how many refusals one entry stands for and when the last
@@ -26,8 +26,8 @@ from alembic import op
 
 from fireline.adapters.db.types import UTCDateTime
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
