@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from fireline.domain import oncall
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.oncall import Override, Schedule, Shift
 from fireline.domain.policy import Policy
+from fireline.services.names import check_names
 from fireline.services.oncall_ports import StoredOverride
 from fireline.services.ports import Database, Store
 
@@ -109,9 +111,9 @@ def add_override(
 ) -> StoredOverride:
     """Let `person` cover `name` from `starts_at` until `ends_at`.
 
-    InvalidInput for a window that ends before it starts or lies in the past, or a person
-    who is not an active user; Conflict when it overlaps another override (stored, or in the
-    policy file).
+    InvalidInput for a window that ends before it starts or lies in the past; UnknownName or
+    DeactivatedPerson for a person who is not an active user; Conflict when it overlaps
+    another override (stored, or in the policy file).
     """
     check_instant("starts_at", starts_at)
     check_instant("ends_at", ends_at)
@@ -126,9 +128,7 @@ def add_override(
                 f"({written.starts_at.isoformat()} to {written.ends_at.isoformat()})"
             )
     with database.transaction() as store:
-        user = store.get_user(person)
-        if user is None or not user.is_active:
-            raise InvalidInput("person", f"no active user {person[:80]!r}")
+        check_names(store, [NameReference("person", person, NameKind.PERSON)])
         for other in store.list_overrides([name], ending_after=now):
             if Override(other.person, other.starts_at, other.ends_at).overlaps(starts_at, ends_at):
                 raise Conflict(
