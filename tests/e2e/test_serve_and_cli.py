@@ -108,7 +108,9 @@ def test_declare_by_http_and_cli_then_list_filter_search_and_read_the_timeline(
         == 0
     )
     assert demo_server.cli("incident", "comment", cli_id, "Rerunning the load").returncode == 0
-    assert demo_server.cli("incident", "assign", cli_id, "incident_commander", "bo").returncode == 0
+    assert (
+        demo_server.cli("incident", "assign", cli_id, "incident_commander", "sam").returncode == 0
+    )
     updated = demo_server.cli(
         "incident", "update", cli_id, "--severity", "2", "--reason", "finance close"
     )
@@ -201,7 +203,9 @@ def test_the_cli_prints_server_text_as_written_never_as_markup(demo_server: Serv
         json={
             "title": title,
             "type": "infrastructure",
-            "reporter": "[link=https://evil.example]ana[/link]",
+            # A reporter must be a person now (issue 11), and names allow no brackets: the
+            # description carries the link markup instead.
+            "description": "[link=https://evil.example]ana[/link]",
         },
         headers=demo_server.headers(),
     )

@@ -9,10 +9,14 @@ from typing import Any
 from fireline.adapters.db.database import SqlDatabase
 from fireline.adapters.db.engine import create_database_engine
 from fireline.adapters.policy_file import load_preset
+from fireline.domain.access import AccessRole
 from fireline.domain.identifiers import format_incident_id, is_incident_id
 from fireline.domain.incident import Draft
+from fireline.domain.people import User
+from fireline.services import people
 from fireline.services.incidents import declare_incident
 from fireline.services.policies import PolicyBook
+from tests.integration.api.conftest import CHEAP_HASHER
 
 PER_PROCESS = 200
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -38,6 +42,14 @@ def declare_many(url: str, start: Any, results: Any) -> None:
 
 
 def test_two_processes_declaring_at_once_get_distinct_ids(database_url: str) -> None:
+    engine = create_database_engine(database_url)
+    try:
+        reporter = User("load", "load@example.test", AccessRole.REPORTER)
+        people.create_user(
+            SqlDatabase(engine), CHEAP_HASHER, reporter, password=None, actor="test", now=NOW
+        )
+    finally:
+        engine.dispose()
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)
     results = context.Queue()

@@ -69,6 +69,7 @@ def test_demo_data_under_a_real_policy_pages_nobody_at_start_up(
     text = preset_text("handbook_004").replace("members: []", "members: [ana]")
     context = _context(database_url, text + servers.channels_yaml(), tmp_path)
     try:
+        seed_demo_people(context.database, CHEAP_HASHER, now=NOW)
         add_user(context, "ana", phone="+4915100000001", chat="U0ANA")
         assert seed_demo(context.database, context.policies, now=NOW)
         work(context)  # what a worker started now would do

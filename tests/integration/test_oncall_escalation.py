@@ -24,6 +24,7 @@ from fireline.services import incidents, oncall
 from fireline.services import response as responding
 from fireline.settings import Settings
 from tests.integration.api.conftest import CHEAP_HASHER, FakeClock, add_person
+from tests.notifying import add_user
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday; London is on GMT (= UTC)
 LEVEL_2_DUE = T0 + timedelta(minutes=20)  # 09:50
@@ -105,6 +106,7 @@ def context(
         migrate_on_start=False,
     )
     context = build_context(settings, clock=clock, hasher=CHEAP_HASHER)
+    add_user(context, "ana")  # the reporter `declare` names
     yield context
     context.database.dispose()
 
@@ -346,6 +348,7 @@ def test_a_fall_through_brings_the_next_levels_backup_page_forward_too(
         migrate_on_start=False,
     )
     context = build_context(settings, clock=clock, hasher=CHEAP_HASHER)
+    add_user(context, "ana")  # the reporter `declare` names
     try:
         incident_id = reach_level_2(context, clock)
         assert run_step(context) == 1  # level 2 reaches nobody and falls through

@@ -24,6 +24,7 @@ from fireline.services import response as responding
 from fireline.services.timers import fire_due_timers
 from fireline.settings import Settings
 from tests.integration.api.conftest import CHEAP_HASHER, FakeClock
+from tests.notifying import add_user
 from tests.seconds_policy import TIMER_KINDS, write_preset_without_notifications
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -58,6 +59,7 @@ def context(database_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Con
         migrate_on_start=False,
     )
     context = build_context(settings, clock=clock, hasher=CHEAP_HASHER)
+    add_user(context, "ana")  # the reporter `declare` names
     yield context
     context.database.dispose()
 

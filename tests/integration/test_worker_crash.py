@@ -23,6 +23,7 @@ from fireline.bootstrap import Context, build_context
 from fireline.settings import Settings
 from tests.crashing_workers import CrashingWorkers, declare_wave, worker_env
 from tests.integration.api.conftest import CHEAP_HASHER
+from tests.notifying import add_user
 from tests.seconds_policy import TIMER_KINDS, TIMERS_PER_INCIDENT, write_seconds_policy
 
 WAVES = 8
@@ -47,6 +48,7 @@ def context(database_url: str, tmp_path: Path, policy_path: Path) -> Iterator[Co
         migrate_on_start=False,
     )
     context = build_context(settings, hasher=CHEAP_HASHER)  # the real clock
+    add_user(context, "ana")  # declare_wave's reporter
     yield context
     context.database.dispose()
 

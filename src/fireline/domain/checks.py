@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from fireline.domain.errors import Conflict, InvalidInput, UnknownName
 from fireline.domain.lifecycle import Status
+from fireline.domain.names import KnownNames, NameKind, NameReference, refused_names
 from fireline.domain.policy import Policy
 
 if TYPE_CHECKING:
@@ -42,9 +43,10 @@ def check_type(policy: Policy, name: str) -> None:
 
 
 def check_role(policy: Policy, role: str) -> None:
-    """The role must be one the policy defines."""
-    if role not in policy.role_names:
-        raise UnknownName("role", role, policy.role_names)
+    """The role must be one the policy defines (UnknownName naming the roles otherwise)."""
+    reference = NameReference("role", role, NameKind.ROLE)
+    for refusal in refused_names([reference], KnownNames(roles=policy.role_names)):
+        raise refusal
 
 
 def check_person(field: str, name: str | None, *, required: bool = False) -> None:
@@ -74,11 +76,9 @@ def check_services(names: tuple[str, ...], service_tiers: Mapping[str, str]) -> 
     """Services must be in `service_tiers` (the catalog); returns them without repeats."""
     if len(names) > MAX_LIST:
         raise InvalidInput("services", f"at most {MAX_LIST} services")
-    for name in names:
-        if name not in service_tiers:
-            raise InvalidInput(
-                "services", f"unknown service {name!r}: it is not in the service catalog"
-            )
+    references = [NameReference("services", name, NameKind.SERVICE) for name in names]
+    for refusal in refused_names(references, KnownNames(services=frozenset(service_tiers))):
+        raise refusal
     return tuple(dict.fromkeys(names))
 
 

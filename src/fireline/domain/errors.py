@@ -5,7 +5,9 @@ map the branches of this tree to their own vocabulary (HTTP status, CLI exit cod
 
     FirelineError
     ├── InvalidInput          the request itself is wrong (HTTP 422)
-    │   └── UnknownName       it names a type, severity, role, service … that does not exist
+    │   ├── UnknownName       it names a type, severity, role, service, person, team … that
+    │   │                     does not exist
+    │   └── DeactivatedPerson it newly gives something to a person who is deactivated
     ├── NotFound              the thing it points at does not exist (HTTP 404)
     ├── Conflict              it is well formed but the current state forbids it (HTTP 409)
     │   └── IllegalTransition a status change the lifecycle does not allow
@@ -35,12 +37,29 @@ class InvalidInput(FirelineError):
 
 
 class UnknownName(InvalidInput):
-    """A name that the policy or the catalog does not define; `allowed` lists what does."""
+    """A name that nothing defines; `allowed` lists what does, when that list is short and
+    anyone may read it (policy vocabulary), and is empty otherwise.
 
-    def __init__(self, field: str, value: object, allowed: Iterable[str]) -> None:
+    `detail` replaces the default wording ("unknown value …; allowed: …"), for names whose
+    alternatives are not listed (people, teams: the requester may not be allowed to see
+    them, and there may be thousands).
+    """
+
+    def __init__(
+        self, field: str, value: object, allowed: Iterable[str] = (), *, detail: str | None = None
+    ) -> None:
         self.allowed = tuple(allowed)
         choices = ", ".join(self.allowed) if self.allowed else "(none defined)"
-        super().__init__(field, f"unknown value {value!r}; allowed: {choices}")
+        super().__init__(field, detail or f"unknown value {value!r}; allowed: {choices}")
+        self.value = value
+
+
+class DeactivatedPerson(InvalidInput):
+    """The request would newly give something (an incident, a role, a shift, a token,
+    access) to a person who exists but is deactivated; `value` is their name."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(field, f"{value[:80]!r} is deactivated")
         self.value = value
 
 

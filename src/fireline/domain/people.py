@@ -45,6 +45,11 @@ class Team:
     description: str = ""
 
 
+def is_handle(value: str) -> bool:
+    """Whether `value` could be a user or team name (see `check_handle`)."""
+    return _HANDLE.fullmatch(value) is not None
+
+
 def check_handle(field: str, value: str) -> str:
     """User and team names: lower-case letters, digits, '.', '_' or '-', up to 64."""
     if not _HANDLE.match(value):

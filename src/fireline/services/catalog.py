@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from fireline.domain.catalog import SERVICE_NAME, check_service
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.policy import Policy, Service
+from fireline.services.names import check_names
 from fireline.services.ports import CatalogEntry, Database, DuplicateKey
 
 EDITABLE = ("criticality", "team", "is_customer_facing", "description")
@@ -30,11 +32,13 @@ def get_service(database: Database, name: str) -> CatalogEntry:
 
 
 def create_service(database: Database, policy: Policy, service: Service) -> CatalogEntry:
-    """Add a service to the catalog; Conflict when the name is taken."""
+    """Add a service to the catalog; Conflict when the name is taken, UnknownName when its
+    team is not a team."""
     check_service(policy, service)
     entry = CatalogEntry(service, is_from_policy=False)
     try:
         with database.transaction() as store:
+            check_names(store, _team_of(service))
             store.add_service(entry)
     except DuplicateKey:
         raise Conflict(f"a service named {service.name!r} already exists") from None
@@ -69,9 +73,19 @@ def update_service(
             description=str(changes.get("description") or current.description),
         )
         check_service(policy, service)
+        if service.team != current.team:
+            check_names(store, _team_of(service))
         updated = CatalogEntry(service, is_from_policy=False)
         store.save_service(updated)
         return updated
+
+
+def _team_of(service: Service) -> list[NameReference]:
+    """The team a service written through the API names, which must be a Fireline team.
+    (Services from the policy file are the file's to name; see `sync_policy_services`.)"""
+    if service.team is None:
+        return []
+    return [NameReference("team", service.team, NameKind.TEAM)]
 
 
 def sync_policy_services(database: Database, policy: Policy) -> None:

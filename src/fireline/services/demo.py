@@ -11,11 +11,13 @@ from fireline.domain.access import AccessRole, Visibility
 from fireline.domain.errors import Conflict
 from fireline.domain.incident import Draft
 from fireline.domain.lifecycle import Status
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.people import Team, User
 from fireline.domain.policy import Service
 from fireline.services import catalog, incidents, oncall, people
 from fireline.services import response as responding
 from fireline.services.access_ports import PasswordHasher
+from fireline.services.names import refusals_of
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database
 from fireline.services.timers import fire_due_timers, next_due_at
@@ -41,7 +43,17 @@ DEMO_PEOPLE = (
     User("dana", "dana@demo.fireline.invalid", AccessRole.VIEWER, "Dana Weiss"),
 )
 """One person per access role (omar is also in the security team); docs/permissions.md."""
-DEMO_TEAMS = {"security": ("omar",), "payments": ("sam", "alex")}
+DEMO_TEAMS = {
+    "security": ("omar",),
+    "payments": ("sam", "alex"),
+    # The teams the demo services name, so that every team a demo record names exists.
+    "identity": (),
+    "discovery": (),
+    "data": (),
+    "platform": (),
+    "it": (),
+    "finance": (),
+}
 
 
 def demo_password(name: str) -> str:
@@ -115,7 +127,7 @@ DEMO_INCIDENTS = (
         "Nightly warehouse load skipped two tables",
         "data",
         ("data-warehouse",),
-        "li",
+        "omar",
         impact="medium",
         urgency="medium",
         path=(Status.INVESTIGATING, Status.IDENTIFIED, Status.RESOLVED, Status.CLOSED),
@@ -125,7 +137,7 @@ DEMO_INCIDENTS = (
         "Card payments declined for one acquirer",
         "infrastructure",
         ("payments-api", "checkout"),
-        "monitoring",
+        "sam",
         impact="high",
         urgency="high",
         path=(Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOLVED),
@@ -156,7 +168,7 @@ DEMO_INCIDENTS = (
         "Search results missing new products",
         "data",
         ("search",),
-        "li",
+        "omar",
         impact="medium",
         urgency="high",
         path=(Status.INVESTIGATING, Status.IDENTIFIED),
@@ -176,7 +188,7 @@ DEMO_INCIDENTS = (
         "Checkout p99 latency above 5 s",
         "performance",
         ("checkout",),
-        "monitoring",
+        "sam",
         impact="high",
         urgency="medium",
         path=(Status.INVESTIGATING, Status.MONITORING),
@@ -209,13 +221,17 @@ DEMO_INCIDENTS = (
 def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> bool:
     """Fill an empty database with the demo organisation; False (and nothing done) otherwise.
 
+    Only where the demo people and teams exist (`seed_demo_people` added them): the demo
+    incidents name them, and a name that names nobody is refused (it would be a latent
+    grant to whoever got that name later).
+
     The demo incidents happened in the past, so everything is done in the order it happened,
     each timer firing at its own due time as it would have (on the timeline, sending nothing:
     demo history never pages anybody). None is left overdue for the worker to send at
     start-up; what is still ahead (an open incident's next escalation) fires on time.
     """
     with database.transaction() as store:
-        if store.count_incidents() > 0:
+        if store.count_incidents() > 0 or refusals_of(store, [_demo_references()])[0]:
             return False
     policy = policies.current
     for service in DEMO_SERVICES:
@@ -338,3 +354,14 @@ def _put_on_call(database: Database, policies: PolicyBook, now: datetime) -> Non
                 actor="demo",
                 now=now,
             )
+
+
+def _demo_references() -> list[NameReference]:
+    """Every person and team the demo incidents and services name."""
+    people = {demo.reporter for demo in DEMO_INCIDENTS} | {
+        demo.commander for demo in DEMO_INCIDENTS if demo.commander
+    }
+    teams = {service.team for service in DEMO_SERVICES if service.team}
+    return [NameReference("reporter", name, NameKind.PERSON) for name in sorted(people)] + [
+        NameReference("team", name, NameKind.TEAM) for name in sorted(teams)
+    ]

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from fireline.domain import escalation
 from fireline.domain.access import Visibility
-from fireline.domain.errors import InvalidInput
 from fireline.domain.escalation import EscalationRequest
 from fireline.domain.incident import Incident
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.timers import TimerKind
 from fireline.services.incidents import load_visible
+from fireline.services.names import check_names
 from fireline.services.oncall import live_schedules
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, Store
@@ -38,15 +39,13 @@ def escalate_incident(
 ) -> tuple[Incident, int | None]:
     """Escalate under the incident's own policy version; the incident and its new level.
 
-    A new owner must be an active user (InvalidInput otherwise). The timers are planned
-    again: levels up to the one reached by hand no longer fire.
+    A new owner must be an active user (UnknownName, DeactivatedPerson otherwise). The
+    timers are planned again: levels up to the one reached by hand no longer fire.
     """
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
-        if request.owner is not None:
-            owner = store.get_user(request.owner)
-            if owner is None or not owner.is_active:
-                raise InvalidInput("owner", f"no active user {request.owner[:80]!r}")
+        if request.owner is not None and request.owner != incident.owner:
+            check_names(store, [NameReference("owner", request.owner, NameKind.PERSON)])
         updated, events, level = escalation.escalate_incident(
             incident,
             request,

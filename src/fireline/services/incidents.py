@@ -15,12 +15,19 @@ from fireline.domain import editing, restriction
 from fireline.domain import incident as rules
 from fireline.domain.access import Visibility, can_see
 from fireline.domain.clocks import Clock, incident_spans, read_clocks
-from fireline.domain.errors import Conflict, FirelineError, InvalidInput, NotFound
+from fireline.domain.errors import Conflict, FirelineError, NotFound
 from fireline.domain.identifiers import declaration_day, format_incident_id, is_incident_id
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.lifecycle import Status
+from fireline.domain.names import (
+    NameKind,
+    NameReference,
+    references_of_draft,
+    references_of_edit,
+)
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.access_ports import AccessGrant
+from fireline.services.names import check_names, refusals_of
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import (
     Database,
@@ -125,9 +132,14 @@ def _declare_all(
     service_tiers = store.service_tiers(
         sorted({n for draft, _ in requests for n in draft.services})
     )
+    refusals = refusals_of(store, [references_of_draft(draft) for draft, _ in requests])
     results: list[Incident | FirelineError] = []
     accepted: list[tuple[int, Incident, list[TimelineEvent]]] = []
     for position, (draft, now) in enumerate(requests):
+        names_nothing = refusals[position]
+        if names_nothing is not None:
+            results.append(names_nothing)
+            continue
         try:
             incident, events = rules.declare_incident(
                 draft,
@@ -202,10 +214,9 @@ def list_incidents(database: Database, query: IncidentQuery) -> list[Incident]:
     Raises InvalidInput for a service filter naming a service the catalog does not have.
     """
     with database.transaction(write=False) as store:
-        known = store.service_tiers(query.services)
-        for name in query.services:
-            if name not in known:
-                raise InvalidInput("service", f"unknown service {name!r}: not in the catalog")
+        check_names(
+            store, [NameReference("service", name, NameKind.SERVICE) for name in query.services]
+        )
         return store.list_incidents(query)
 
 
@@ -268,6 +279,7 @@ def update_incident(
     """Change fields; classification is re-derived under the incident's own policy version."""
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
+        check_names(store, references_of_edit(incident, changes))
         actor = visibility.user
         services = changes.get("services", incident.services)
         names = [str(name) for name in services] if isinstance(services, list | tuple) else []

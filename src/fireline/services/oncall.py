@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 
 from fireline.domain import oncall
 from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.oncall import Override, Schedule, Shift
 from fireline.domain.policy import Policy
+from fireline.services.names import check_names
 from fireline.services.oncall_ports import StoredOverride
 from fireline.services.ports import Database, Store
 
@@ -108,9 +110,9 @@ def add_override(
     """Let `person` cover `name` from `starts_at` (None: from now) until `ends_at`; a start a
     few minutes ago counts as now (`oncall.override_window`).
 
-    InvalidInput for a window that ends before it starts or lies in the past, or a person
-    who is not an active user; Conflict when it overlaps another override (stored, or in the
-    policy file).
+    InvalidInput for a window that ends before it starts or lies in the past; UnknownName or
+    DeactivatedPerson for a person who is not an active user; Conflict when it overlaps
+    another override (stored, or in the policy file).
     """
     if starts_at is not None:
         check_instant("starts_at", starts_at)
@@ -123,9 +125,7 @@ def add_override(
                 f"({written.starts_at.isoformat()} to {written.ends_at.isoformat()})"
             )
     with database.transaction() as store:
-        user = store.get_user(person)
-        if user is None or not user.is_active:
-            raise InvalidInput("person", f"no active user {person[:80]!r}")
+        check_names(store, [NameReference("person", person, NameKind.PERSON)])
         for other in store.list_overrides([name], ending_after=now):
             if Override(other.person, other.starts_at, other.ends_at).overlaps(starts_at, ends_at):
                 raise Conflict(

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fireline.domain.errors import NotFound
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.paging_rules import PersonalRule, check_personal_rules
+from fireline.services.names import check_names
 from fireline.services.ports import Database
 
 
@@ -29,7 +31,8 @@ def set_notification_rules(
     an unknown person."""
     checked = check_personal_rules(rules)
     with database.transaction() as store:
-        if store.get_user(name) is None:
-            raise NotFound(f"no user {name[:80]!r}")
+        # Deactivated people keep their rules and may have them changed: nothing is given.
+        person = NameReference("name", name, NameKind.PERSON, in_path=True, must_be_active=False)
+        check_names(store, [person])
         store.set_notification_rules(name, checked)
     return checked

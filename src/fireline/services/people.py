@@ -14,10 +14,12 @@ from datetime import datetime
 from fireline.domain.access import AccessRole
 from fireline.domain.audit import AuditAction, AuditEntry
 from fireline.domain.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.people import Team, User, check_handle, check_password, check_team, check_user
 from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import PasswordHasher
 from fireline.services.authentication import account_key, count_attempt
+from fireline.services.names import check_names
 from fireline.services.ports import Database, DuplicateKey, Store
 
 EDITABLE_USER_FIELDS = (
@@ -233,11 +235,21 @@ def set_team_member(
     now: datetime,
     client: str | None = None,
 ) -> list[str]:
-    """Add (`member`) or remove a person; returns the members afterwards."""
+    """Add (`member`) or remove a person; returns the members afterwards.
+
+    NotFound for an unknown team or person (names in the path); DeactivatedPerson for
+    adding one who is deactivated (a membership, of the security team say, is access they
+    would take up on reactivation, unseen). Anyone may be taken out."""
     with database.transaction() as store:
-        if store.get_team(team) is None:
-            raise NotFound(f"no team {team[:80]!r}")
-        load_user(store, user_name)
+        check_names(
+            store,
+            [
+                NameReference("team", team, NameKind.TEAM, in_path=True),
+                NameReference(
+                    "user", user_name, NameKind.PERSON, in_path=True, must_be_active=member
+                ),
+            ],
+        )
         if member:
             changed = store.add_team_member(team, user_name)
             action = AuditAction.TEAM_MEMBER_ADDED

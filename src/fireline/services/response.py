@@ -13,7 +13,9 @@ from fireline.domain import response
 from fireline.domain.access import Visibility
 from fireline.domain.incident import Incident
 from fireline.domain.lifecycle import Status
+from fireline.domain.names import NameKind, NameReference
 from fireline.services.incidents import load_visible
+from fireline.services.names import check_names
 from fireline.services.policies import PolicyBook
 from fireline.services.ports import Database, RecordedEvent, RoleAssignment
 from fireline.services.timers import record_change, replan_timers
@@ -86,11 +88,20 @@ def assign_role(
     visibility: Visibility,
     now: datetime,
 ) -> tuple[dict[str, str], list[RoleAssignment]]:
-    """Hand `role` to `person` (None releases it); returns holders and history afterwards."""
+    """Hand `role` to `person` (None releases it); returns holders and history afterwards.
+
+    `role` is a name in the path: NotFound (naming the roles there are) when the incident's
+    policy version has no such role. `person` must be an active user (UnknownName,
+    DeactivatedPerson).
+    """
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
         actor = visibility.user
         policy = policies.get(incident.policy_version)
+        references = [NameReference("role", role, NameKind.ROLE, in_path=True)]
+        if person is not None and person.strip():
+            references.append(NameReference("person", person, NameKind.PERSON))
+        check_names(store, references, roles=policy.role_names)
         holder = store.role_holders(incident_id).get(role)
         if person is None:
             events = response.release_role(

@@ -10,10 +10,11 @@ from datetime import datetime
 from fireline.domain import restriction
 from fireline.domain.access import Visibility, can_see
 from fireline.domain.audit import AuditAction, AuditEntry
-from fireline.domain.errors import NotFound
 from fireline.domain.incident import Incident
+from fireline.domain.names import NameKind, NameReference
 from fireline.services.access_ports import AccessGrant
 from fireline.services.incidents import load_visible
+from fireline.services.names import check_names
 from fireline.services.ports import Database
 
 
@@ -73,11 +74,18 @@ def set_access(
     now: datetime,
     client: str | None = None,
 ) -> tuple[Incident, list[AccessGrant]]:
-    """Add (`granted`) or remove a person by name; returns the incident and the list."""
+    """Add (`granted`) or remove a person by name; returns the incident and the list.
+
+    NotFound for an unknown person (a name in the path); DeactivatedPerson for adding one
+    who is deactivated."""
     with database.transaction() as store:
         incident = load_visible(store, incident_id, visibility, for_update=True)
-        if store.get_user(user_name) is None:
-            raise NotFound(f"no user {user_name[:80]!r}")
+        # Only a person who may sign in is newly added: a deactivated one would inherit the
+        # incident on reactivation, unseen. Taking someone off works whatever their state.
+        user = NameReference(
+            "user", user_name, NameKind.PERSON, in_path=True, must_be_active=granted
+        )
+        check_names(store, [user])
         had = store.has_access(incident_id, user_name)
         if granted:
             events = restriction.grant_access(

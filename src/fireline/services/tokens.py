@@ -11,11 +11,12 @@ from datetime import datetime
 
 from fireline.domain.access import Caller, Permission, Scope, scope_covers
 from fireline.domain.audit import AuditAction, AuditEntry
-from fireline.domain.errors import Conflict, InvalidInput, NotFound
+from fireline.domain.errors import InvalidInput, NotFound
+from fireline.domain.names import NameKind, NameReference
 from fireline.domain.timeline import JsonValue
 from fireline.services.access_ports import TokenRecord
 from fireline.services.authentication import TOKEN_PREFIX, digest_of, new_secret
-from fireline.services.people import load_user
+from fireline.services.names import check_names
 from fireline.services.ports import Database
 
 
@@ -44,6 +45,10 @@ def create_token(
     A token never carries more than the one it was made with (a read token cannot mint a
     write token) nor outlives it (its expiry is capped at that token's), nor carries more
     than its owner's role allows (its scope only narrows that).
+
+    Someone else's name is NotFound without `token.any` (whether they exist is not the
+    caller's business); with it, UnknownName or DeactivatedPerson unless they are an
+    active user.
     """
     if owner != creator.name and not creator.may(Permission.TOKEN_ANY):
         raise NotFound(f"no user {owner[:80]!r}")
@@ -60,9 +65,7 @@ def create_token(
         expires_at = ceiling
     secret = new_secret(TOKEN_PREFIX)
     with database.transaction() as store:
-        user = load_user(store, owner)
-        if not user.is_active:
-            raise Conflict(f"{owner} is deactivated")
+        check_names(store, [NameReference("user", owner, NameKind.PERSON)])
         record = TokenRecord(
             0, owner, name.strip(), secret[:10], scope, now, creator.name, expires_at
         )

@@ -105,11 +105,13 @@ def test_an_unknown_status_is_a_422(client: TestClient, context: Context) -> Non
         assert_problem(response, 422)
 
 
-def test_a_role_that_does_not_exist_is_a_422(client: TestClient, context: Context) -> None:
+def test_a_role_that_does_not_exist_is_a_404_naming_the_roles_there_are(
+    client: TestClient, context: Context
+) -> None:
     incident_id = declare(client)["id"]
     with writes_nothing(context):
-        response = client.put(f"/api/v1/incidents/{incident_id}/roles/hero", json={"person": "bo"})
-        assert_problem(response, 422, "unknown value 'hero'", "incident_commander")
+        response = client.put(f"/api/v1/incidents/{incident_id}/roles/hero", json={"person": "ana"})
+        assert_problem(response, 404, "no role 'hero'", "incident_commander")
 
 
 def test_a_tampered_cursor_is_a_400(client: TestClient, context: Context) -> None:

@@ -62,7 +62,7 @@ def test_escalating_by_hand_goes_one_level_up_and_the_timers_skip_it(
         ({"note": "  "}, 422, "context"),
         ({"note": "x", "level": 5}, 422, "allowed: 1 to 4"),
         ({"note": "x", "support_tier": 9}, 422, "support_tier"),
-        ({"note": "x", "owner": "nobody-here"}, 422, "no active user"),
+        ({"note": "x", "owner": "nobody-here"}, 422, "owner: no user 'nobody-here'"),
         ({"level": 2}, 422, "note"),
         ({"note": "x", "surprise": 1}, 422, "surprise"),
     ],

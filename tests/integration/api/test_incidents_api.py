@@ -4,7 +4,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.integration.api.conftest import FakeClock, declare
+from fireline.bootstrap import Context
+from fireline.domain.access import AccessRole
+from tests.integration.api.conftest import FakeClock, add_person, declare
 
 ID_FORMAT = re.compile(r"^INC-\d{4}-\d{4}-\d{3,}$")
 
@@ -81,7 +83,11 @@ def test_the_lifecycle_runs_through_the_api_and_lands_on_the_timeline(
     ]
 
 
-def test_comments_and_roles_with_handover_history(client: TestClient, clock: FakeClock) -> None:
+def test_comments_and_roles_with_handover_history(
+    client: TestClient, clock: FakeClock, context: Context
+) -> None:
+    for name in ("bo", "cy"):
+        add_person(context, name, AccessRole.RESPONDER)
     incident_id = declare(client)["id"]
     comment = client.post(
         f"/api/v1/incidents/{incident_id}/comments", json={"body": "Paging DB team"}

@@ -42,7 +42,7 @@ def test_an_incident_under_an_older_policy_keeps_its_targets_and_can_still_chang
             assert response.status_code == 200, response.text
             assert response.json()["resolution_target"]["seconds"] == 8 * 3600
             roles = restarted.put(
-                f"/api/v1/incidents/{old['id']}/roles/scribe", json={"person": "cy"}
+                f"/api/v1/incidents/{old['id']}/roles/scribe", json={"person": "ana"}
             )
             assert roles.status_code == 200, roles.text
     finally:

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 
 
 def test_services_are_created_listed_and_changed(client: TestClient) -> None:
+    assert client.post("/api/v1/teams", json={"name": "payments"}).status_code == 201
     created = client.post(
         "/api/v1/services",
         json={

@@ -349,17 +349,19 @@ def test_an_admin_makes_lists_and_revokes_anybodys_tokens(client: TestClient, bo
 def test_an_admin_cannot_make_a_token_for_nobody_or_a_deactivated_person(
     client: TestClient, bo: str
 ) -> None:
-    assert_problem(
+    nobody = assert_problem(
         client.post("/api/v1/tokens", json={"name": "x", "scope": "read", "user": "nobody"}),
-        404,
-        "not-found",
+        422,
+        "invalid-input",
     )
+    assert nobody["errors"] == [{"field": "user", "message": "no user 'nobody'"}]
     assert client.patch("/api/v1/users/bo", json={"active": False}).status_code == 200
-    assert_problem(
+    deactivated = assert_problem(
         client.post("/api/v1/tokens", json={"name": "x", "scope": "read", "user": "bo"}),
-        409,
-        "conflict",
+        422,
+        "invalid-input",
     )
+    assert deactivated["detail"] == "user: 'bo' is deactivated"
 
 
 def test_listing_everybodys_tokens_without_the_permission_is_audited(

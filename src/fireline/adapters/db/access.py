@@ -142,6 +142,12 @@ class AccessStoreMixin:
         row = self._connection.execute(select(teams).where(teams.c.name == name)).first()
         return None if row is None else Team(row.name, row.description)
 
+    def get_teams(self, names: Sequence[str]) -> dict[str, Team]:
+        if not names:
+            return {}
+        stmt = select(teams).where(teams.c.name.in_(list(names)))
+        return {row.name: Team(row.name, row.description) for row in self._connection.execute(stmt)}
+
     def list_teams(self) -> list[Team]:
         stmt = select(teams).order_by(teams.c.name)
         return [Team(row.name, row.description) for row in self._connection.execute(stmt)]

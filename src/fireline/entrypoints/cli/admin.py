@@ -102,7 +102,10 @@ def serve(
                 f"{len(DEMO_INCIDENTS)} incidents)"
             )
         else:
-            out.print("demo mode: the database already has incidents; no demo data added")
+            out.print(
+                "demo mode: no demo data added (the database already has incidents, "
+                "or people of its own)"
+            )
     if not people.list_users(context.database):
         out.print(
             "no people yet: every API call needs a token. Create the first admin with\n"
