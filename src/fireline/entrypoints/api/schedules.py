@@ -6,15 +6,16 @@ Schedules are defined in the policy file; overrides are made here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from fireline.adapters.ical import shifts_calendar
 from fireline.domain.oncall import Schedule, Shift, on_call_at
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
-from fireline.entrypoints.api.schemas import Strict
+from fireline.entrypoints.api.problems import answers
+from fireline.entrypoints.api.schemas import Instant, Strict
 from fireline.services import oncall
 from fireline.services.oncall_ports import StoredOverride
 
@@ -23,7 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["on-call"])
 FEED_BEFORE = timedelta(days=7)
 FEED_AHEAD = timedelta(days=60)
 DEFAULT_SPAN = timedelta(days=14)
-Instant = Annotated[AwareDatetime | None, Query(description="ISO 8601 with an offset")]
+_CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}}
+}
+InstantQuery = Annotated[Instant | None, Query(description="ISO 8601 with a time zone")]
 
 
 class LayerOut(BaseModel):
@@ -61,9 +65,9 @@ class OnCallOut(BaseModel):
 
 
 class OverrideIn(Strict):
-    person: str = Field(max_length=64)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    person: str = Field(min_length=1, max_length=64)
+    starts_at: Instant
+    ends_at: Instant
 
 
 class OverrideOut(BaseModel):
@@ -120,7 +124,7 @@ def get_schedule(name: str, context: ContextDep) -> ScheduleOut:
 
 
 @router.get("/schedules/{name}/oncall", response_model=OnCallOut)
-def who_is_on_call(name: str, context: ContextDep, at: Instant = None) -> OnCallOut:
+def who_is_on_call(name: str, context: ContextDep, at: InstantQuery = None) -> OnCallOut:
     """Who is on call at `at` (default now), overrides included; null for a gap."""
     now = context.clock()
     schedule = oncall.get_schedule(context.database, context.policies.current, name, now)
@@ -132,8 +136,8 @@ def who_is_on_call(name: str, context: ContextDep, at: Instant = None) -> OnCall
 def list_shifts(
     name: str,
     context: ContextDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    until: Instant = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    until: InstantQuery = None,
 ) -> ShiftsOut:
     """Shifts from `from` (default now) until `until` (default 14 days later), gaps
     included as shifts with a null person; at most 366 days."""
@@ -156,7 +160,12 @@ def list_overrides(name: str, context: ContextDep) -> list[OverrideOut]:
     return [override_out(override) for override in found]
 
 
-@router.post("/schedules/{name}/overrides", status_code=201, response_model=OverrideOut)
+@router.post(
+    "/schedules/{name}/overrides",
+    status_code=201,
+    response_model=OverrideOut,
+    responses=answers(409),
+)
 def add_override(
     name: str, body: OverrideIn, context: ContextDep, caller: CallerDep
 ) -> OverrideOut:
@@ -191,7 +200,7 @@ def _feed_range(now: datetime) -> tuple[datetime, datetime]:
     return midnight - FEED_BEFORE, midnight + FEED_AHEAD
 
 
-@router.get("/schedules/{name}/calendar.ics", response_class=Response)
+@router.get("/schedules/{name}/calendar.ics", response_class=Response, responses=_CALENDAR)
 def schedule_feed(name: str, context: ContextDep) -> Response:
     """The schedule's shifts from a week ago to 60 days ahead, as iCalendar."""
     now = context.clock()
@@ -201,7 +210,7 @@ def schedule_feed(name: str, context: ContextDep) -> Response:
     return Response(body, media_type="text/calendar")
 
 
-@router.get("/users/{name}/oncall.ics", response_class=Response)
+@router.get("/users/{name}/oncall.ics", response_class=Response, responses=_CALENDAR)
 def person_feed(name: str, context: ContextDep) -> Response:
     """Every shift the person has in any schedule, a week back to 60 days ahead."""
     now = context.clock()
