@@ -17,7 +17,8 @@ from fireline.domain.people import (
     MAX_PASSWORD,
     PHONE,
 )
-from fireline.entrypoints.api.schemas import Instant, Omittable, Strict
+from fireline.entrypoints.api.inputs import Instant, Omittable
+from fireline.entrypoints.api.schemas import Strict
 
 Handle = Annotated[
     str,

@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from fireline.adapters.ical import shifts_calendar
 from fireline.domain.oncall import Schedule, Shift, on_call_at
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
+from fireline.entrypoints.api.inputs import Instant
 from fireline.entrypoints.api.problems import answers
-from fireline.entrypoints.api.schemas import Instant, Strict
+from fireline.entrypoints.api.schemas import Strict
 from fireline.services import oncall
 from fireline.services.oncall_ports import StoredOverride
 
