@@ -32,7 +32,7 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
 log = logging.getLogger("fireline.api")
 
-TITLES = {
+_TITLES = {
     400: "Bad request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -80,7 +80,7 @@ def problem_response(status: int, description: str | None = None) -> dict[str, A
     """The OpenAPI response of a problem with `status`: `application/problem+json`, with
     the headers that status always carries."""
     response: dict[str, Any] = {
-        "description": description or TITLES[status],
+        "description": description or _TITLES[status],
         "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
     }
     if status in _HEADERS:
@@ -117,7 +117,7 @@ def problem(
     """A problem+json response; `slug` names the problem type under `/problems/`."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
-        "title": TITLES.get(status, "Error"),
+        "title": _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
     }
@@ -177,10 +177,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> Response:
-        detail = str(error.detail) if error.detail else TITLES.get(error.status_code, "Error")
+        detail = str(error.detail) if error.detail else _TITLES.get(error.status_code, "Error")
         slugs = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}
         slug = slugs.get(error.status_code, "http-error")
-        # Starlette's 405 carries `Allow` (the methods the path serves) in its headers.
+        # Their headers pass on; a 405's `Allow` names every method of the path (`_allow`).
         headers = dict(error.headers) if error.headers else None
         if error.status_code == 405:
             headers = {**(headers or {}), **_allow(request)}
