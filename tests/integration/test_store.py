@@ -337,9 +337,17 @@ def test_hostile_text_is_just_words(
     assert len(result) <= 6
 
 
-def test_text_without_words_is_no_filter(database: SqlDatabase, catalogue: list[Incident]) -> None:
-    assert listed(database, text="*)(") == ids(6, 5, 4, 3, 2, 1)
+def test_text_without_words_matches_nothing(
+    database: SqlDatabase, catalogue: list[Incident]
+) -> None:
+    # A search box that shows everything for "!!" answers a question nobody asked.
+    assert listed(database, text="*)(") == []
+    assert listed(database, text="😀 🔥") == []
     assert listed(database, text="not pay") == []  # "not" is a word here, not an operator
+
+
+def test_blank_text_is_no_filter(database: SqlDatabase, catalogue: list[Incident]) -> None:
+    assert listed(database, text="   ") == ids(6, 5, 4, 3, 2, 1)
 
 
 def test_text_combines_with_filters(database: SqlDatabase, catalogue: list[Incident]) -> None:

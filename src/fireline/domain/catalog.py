@@ -17,7 +17,7 @@ def check_service(policy: Policy, service: Service) -> None:
     Names are 1–63 characters of lower-case letters, digits, ``-`` and ``_``, starting with
     a letter or digit; the criticality must be one of the policy's tiers.
     """
-    if not SERVICE_NAME.match(service.name):
+    if not SERVICE_NAME.fullmatch(service.name):
         raise InvalidInput(
             "name",
             f"{service.name[:80]!r} is not a valid service name "

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fireline.domain.access import AccessRole
 from fireline.domain.errors import InvalidInput, UnknownName
 
-_HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 MAX_EMAIL = 254
 MAX_FULL_NAME = 200
 MAX_CHAT = 100
@@ -47,12 +47,12 @@ class Team:
 
 def is_handle(value: str) -> bool:
     """Whether `value` could be a user or team name (see `check_handle`)."""
-    return _HANDLE.fullmatch(value) is not None
+    return HANDLE.fullmatch(value) is not None
 
 
 def check_handle(field: str, value: str) -> str:
     """User and team names: lower-case letters, digits, '.', '_' or '-', up to 64."""
-    if not _HANDLE.match(value):
+    if not HANDLE.fullmatch(value):
         raise InvalidInput(
             field,
             f"{value[:80]!r} is not a valid name (allowed: 1 to 64 lower-case letters, digits, "
@@ -64,13 +64,13 @@ def check_handle(field: str, value: str) -> str:
 def check_user(user: User) -> User:
     """Raise InvalidInput for the first field of `user` that breaks a rule."""
     check_handle("name", user.name)
-    if len(user.email) > MAX_EMAIL or not _EMAIL.match(user.email):
+    if len(user.email) > MAX_EMAIL or not EMAIL.fullmatch(user.email):
         raise InvalidInput("email", f"{user.email[:80]!r} is not an email address")
     if user.role not in AccessRole:
         raise UnknownName("role", user.role, [r.value for r in AccessRole])
     if len(user.full_name) > MAX_FULL_NAME or not user.full_name.isprintable():
         raise InvalidInput("full_name", f"at most {MAX_FULL_NAME} printable characters")
-    if user.phone is not None and not _PHONE.match(user.phone):
+    if user.phone is not None and not PHONE.fullmatch(user.phone):
         raise InvalidInput("phone", "use E.164 form: + and 7 to 15 digits, such as +4915112345678")
     if user.chat_handle is not None and (
         not user.chat_handle.strip()

@@ -22,7 +22,7 @@ def list_services(database: Database) -> list[CatalogEntry]:
 
 def get_service(database: Database, name: str) -> CatalogEntry:
     """The catalog entry; NotFound when there is none."""
-    if not SERVICE_NAME.match(name):
+    if not SERVICE_NAME.fullmatch(name):
         raise NotFound(f"no service {name[:80]!r}")
     with database.transaction(write=False) as store:
         entry = store.get_service(name)
@@ -53,7 +53,7 @@ def update_service(
     Services from the policy file are changed in the file (Conflict here), so that the file
     stays the single source of truth for them.
     """
-    if not SERVICE_NAME.match(name):
+    if not SERVICE_NAME.fullmatch(name):
         raise NotFound(f"no service {name[:80]!r}")
     with database.transaction() as store:
         entry = store.get_service(name)

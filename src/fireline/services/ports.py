@@ -63,7 +63,8 @@ class IncidentQuery:
     """Filters for listing incidents; empty tuples and None mean "any".
 
     `text` matches incidents whose title or description contains every word of it (each
-    word as a word prefix, case-insensitive). `after` continues a listing past a position.
+    word as a word prefix, case-insensitive); blank text is no filter, and text of only
+    non-word characters matches nothing. `after` continues a listing past a position.
     """
 
     statuses: tuple[Status, ...] = ()

@@ -282,3 +282,113 @@ def test_instants_beyond_what_utc_can_hold_are_refused(
         else:
             response = client.get("/api/v1/incidents", params=params)
         assert_problem(response, 422, "out of range")
+
+
+def test_a_method_the_path_does_not_serve_is_a_405_saying_which_it_does(
+    client: TestClient,
+) -> None:
+    response = client.delete("/api/v1/incidents")
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
+
+
+@pytest.mark.parametrize("instant", [1_764_064_800, 1_764_064_800.5, "1764064800", True])
+def test_a_timestamp_must_be_iso_8601_text_not_a_number_of_seconds(
+    client: TestClient, context: Context, instant: object
+) -> None:
+    with writes_nothing(context):
+        problem = assert_problem(
+            client.post("/api/v1/incidents", json={**GOOD, "detected_at": instant}), 422
+        )
+    assert [error["field"] for error in problem["errors"]] == ["detected_at"]  # type: ignore[index]
+    assert "ISO 8601" in problem["detail"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/tokens", {"name": "ci", "scope": "read", "expires_at": 1_900_000_000}),
+        ("GET", "/api/v1/schedules/nobody/oncall?at=1764064800", None),
+        ("GET", "/api/v1/schedules/nobody/shifts?from=1764064800", None),
+    ],
+)
+def test_no_route_takes_a_number_of_seconds_for_a_timestamp(
+    client: TestClient, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    problem = assert_problem(client.request(method, path, json=body), 422, "ISO 8601")
+    assert problem["errors"][0]["field"] in ("expires_at", "at", "from")  # type: ignore[index]
+
+
+def test_a_patch_takes_null_exactly_where_the_openapi_document_says_it_does(
+    client: TestClient,
+) -> None:
+    """Every field of every PATCH body: `null` clears it where the document says the field is
+    nullable, and is a 422 naming it where the document says it is not."""
+    incident = declare(client)["id"]
+    client.post("/api/v1/services", json={"name": "search", "criticality": "administrative"})
+    client.post("/api/v1/users", json={"name": "bo", "email": "bo@example.test", "role": "viewer"})
+    document = client.get("/openapi.json").json()
+    targets = {
+        "/api/v1/incidents/{incident_id}": f"/api/v1/incidents/{incident}",
+        "/api/v1/services/{name}": "/api/v1/services/search",
+        "/api/v1/users/{name}": "/api/v1/users/bo",
+    }
+    checked = 0
+    for template, path in targets.items():
+        body = document["paths"][template]["patch"]["requestBody"]["content"]["application/json"]
+        name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+        for field, schema in document["components"]["schemas"][name]["properties"].items():
+            nullable = any(option.get("type") == "null" for option in schema.get("anyOf", []))
+            response = client.patch(path, json={field: None})
+            refused = response.status_code == 422 and field in {
+                error["field"] for error in response.json()["errors"]
+            }
+            assert refused is not nullable, (template, field, response.text)
+            checked += 1
+    assert checked >= 25
+
+
+def test_every_route_documents_its_refusals_as_problems(client: TestClient) -> None:
+    """What follows from the guard and the permission table is in the document for every
+    route: 400, 401 (with WWW-Authenticate) and 403 where a permission is needed, 413 and
+    415 for a body, 404 for path parameters, 422 for input; all as application/problem+json."""
+    from fireline.domain.access import Permission
+    from fireline.entrypoints.api.permissions import ROUTE_PERMISSIONS
+
+    document = client.get("/openapi.json").json()
+    assert "Problem" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            wanted = {"400"}
+            if isinstance(ROUTE_PERMISSIONS[(method.upper(), path)], Permission):
+                wanted |= {"401", "403"}
+                assert responses["401"]["headers"]["WWW-Authenticate"]["required"] is True
+            if method in ("post", "put", "patch"):
+                wanted |= {"413", "415"}
+            if "{" in path:
+                wanted |= {"404", "422"}
+            assert wanted <= responses.keys(), (method, path, sorted(responses))
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    assert list(response["content"]) == ["application/problem+json"], status
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/api/v1/incidents", "409"),
+        ("POST", "/api/v1/incidents/{incident_id}/acknowledge", "409"),
+        ("DELETE", "/api/v1/incidents/{incident_id}/roles/{role}", "409"),
+        ("POST", "/api/v1/services", "409"),
+        ("POST", "/api/v1/users", "409"),
+        ("POST", "/api/v1/tokens", "404"),
+        ("PUT", "/api/v1/me/password", "429"),
+    ],
+)
+def test_a_route_documents_the_problems_only_it_answers(
+    client: TestClient, method: str, path: str, status: str
+) -> None:
+    response = client.get("/openapi.json").json()["paths"][path][method.lower()]["responses"]
+    assert list(response[status]["content"]) == ["application/problem+json"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Context
@@ -185,3 +186,18 @@ def test_a_bare_date_filter_means_midnight_in_the_policy_time_zone(
 
 def test_the_root_points_to_the_docs(client: TestClient) -> None:
     assert client.get("/").json()["docs"] == "/docs"
+
+
+@pytest.mark.parametrize("q", ["!!", "🔥", "*)(", "-"])
+def test_a_search_of_only_punctuation_or_symbols_finds_nothing(client: TestClient, q: str) -> None:
+    declare(client, title="Checkout is down!!")
+    response = client.get("/api/v1/incidents", params={"q": q})
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == []
+
+
+def test_a_blank_search_is_no_filter(client: TestClient) -> None:
+    declared = declare(client)["id"]
+    for q in ("", "   "):
+        found = client.get("/api/v1/incidents", params={"q": q}).json()["items"]
+        assert [item["id"] for item in found] == [declared]

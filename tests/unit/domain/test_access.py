@@ -151,6 +151,10 @@ def test_a_client_address_gets_more_free_failures_than_an_account() -> None:
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"chat_handle": ""}, "chat_handle"),
         ({"full_name": "tab\there"}, "full_name"),
+        # `$` in a pattern also matches before a final newline: the whole value must match.
+        ({"name": "ana\n"}, "name"),
+        ({"email": "ana@example.test\n"}, "email"),
+        ({"phone": "+4915112345678\n"}, "phone"),
     ],
 )
 def test_bad_user_fields_are_named(changes: dict[str, str], field: str) -> None:

@@ -54,6 +54,8 @@ class ListingMixin:
                 return []
             plan = replace(plan, after_pk=after[0])
         words = split_words(query.text or "")
+        if not words and (query.text or "").strip():
+            return []  # only non-word characters ("!!", an emoji): no incident holds those
         if words:
             plan = replace(plan, expansions=self._expand_prefixes(words))
         if not (words and _is_text_only(query)):

@@ -5,8 +5,9 @@ Free text
 A word is a run of letters, digits and combining marks, lower-cased (`all_words`); everything
 else — quotes, operators, ``*``, parentheses, punctuation — only separates words, so no input
 can reach the FTS or tsquery syntax. Every word of the query must be a prefix of some word of the
-title or description (case-insensitive). A query with no words at all (``"*)("``) is treated
-as no text filter, the same as an empty one: it asks for nothing in particular.
+title or description (case-insensitive). A blank query is no text filter; a query of only
+non-word characters (``"!!"``, ``"*)("``, an emoji) matches nothing, as a search box shows
+"no results" for a search nothing contains (`ListingMixin.list_incidents`).
 
 SQLite searches an FTS5 table (tokenizer ``unicode61 remove_diacritics 0``, which splits on
 the same characters); PostgreSQL a ``tsvector`` of exactly these words, built by the adapter

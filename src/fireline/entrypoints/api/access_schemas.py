@@ -5,21 +5,42 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, JsonValue, StrictBool, StrictInt
+from pydantic import BaseModel, Field, JsonValue, StrictBool, StrictInt
 
 from fireline.domain.access import AccessRole, Scope
-from fireline.domain.people import MAX_CHAT, MAX_EMAIL, MAX_FULL_NAME, MAX_PASSWORD
+from fireline.domain.people import (
+    EMAIL,
+    HANDLE,
+    MAX_CHAT,
+    MAX_EMAIL,
+    MAX_FULL_NAME,
+    MAX_PASSWORD,
+    PHONE,
+)
+from fireline.entrypoints.api.inputs import Instant, Omittable
 from fireline.entrypoints.api.schemas import Strict
 
-Handle = Annotated[str, Field(min_length=1, max_length=64, description="lower-case handle")]
+Handle = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=HANDLE.pattern,
+        description="lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
+]
+Email = Annotated[str, Field(max_length=MAX_EMAIL, pattern=EMAIL.pattern)]
+Phone = Annotated[
+    str, Field(max_length=20, pattern=PHONE.pattern, description="E.164, such as +4915112345678")
+]
 
 
 class UserIn(Strict):
     name: Handle
-    email: str = Field(max_length=MAX_EMAIL)
+    email: Email
     role: AccessRole
     full_name: str = Field("", max_length=MAX_FULL_NAME)
-    phone: str | None = Field(None, max_length=20, description="E.164, such as +4915112345678")
+    phone: Phone | None = None
     chat_handle: str | None = Field(None, max_length=MAX_CHAT)
     time_zone: str = Field("UTC", max_length=64)
     password: str | None = Field(
@@ -28,13 +49,15 @@ class UserIn(Strict):
 
 
 class UserPatch(Strict):
-    email: str | None = Field(None, max_length=MAX_EMAIL)
-    role: AccessRole | None = None
-    full_name: str | None = Field(None, max_length=MAX_FULL_NAME)
-    phone: str | None = Field(None, max_length=20)
+    """`phone` and `chat_handle` may be cleared with null; the others may not."""
+
+    email: Omittable[Email] = None
+    role: Omittable[AccessRole] = None
+    full_name: Omittable[str] = Field(None, max_length=MAX_FULL_NAME)
+    phone: Phone | None = None
     chat_handle: str | None = Field(None, max_length=MAX_CHAT)
-    time_zone: str | None = Field(None, max_length=64)
-    active: StrictBool | None = None
+    time_zone: Omittable[str] = Field(None, min_length=1, max_length=64)
+    active: Omittable[StrictBool] = None
 
 
 class PasswordIn(Strict):
@@ -93,7 +116,7 @@ class TokenIn(Strict):
     name: str = Field(min_length=1, max_length=100, description="what the token is for")
     scope: Scope
     user: Handle | None = Field(None, description="whose token (default: yours)")
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class TokenOut(BaseModel):

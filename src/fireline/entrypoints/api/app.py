@@ -27,6 +27,7 @@ from fireline.entrypoints.api.auth import authorize
 from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
+from fireline.entrypoints.api.openapi import install_openapi
 from fireline.entrypoints.api.permissions import requirements_by_endpoint
 from fireline.entrypoints.api.problems import install_problem_handlers
 from fireline.entrypoints.web import sessions
@@ -96,6 +97,7 @@ def create_app(context: Context) -> FastAPI:
         return {"status": "ok"}
 
     app.state.requirements = requirements_by_endpoint(app)
+    install_openapi(app)
     app.add_middleware(RequestGuard)
     return app
 

@@ -10,6 +10,7 @@ from fireline.adapters.policy_file.redaction import redact_document
 from fireline.domain.access import Permission
 from fireline.domain.policy import Service
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import (
     PolicyOut,
     ServiceIn,
@@ -48,7 +49,7 @@ def show_service(name: str, context: ContextDep) -> ServiceOut:
     return service_out(catalog.get_service(context.database, name))
 
 
-@router.post("/services", status_code=201, response_model=ServiceOut)
+@router.post("/services", status_code=201, response_model=ServiceOut, responses=answers(409))
 def create_service(body: ServiceIn, context: ContextDep) -> ServiceOut:
     """Add a service; 409 when the name is taken."""
     service = Service(
@@ -61,7 +62,7 @@ def create_service(body: ServiceIn, context: ContextDep) -> ServiceOut:
     return service_out(catalog.create_service(context.database, context.policies.current, service))
 
 
-@router.patch("/services/{name}", response_model=ServiceOut)
+@router.patch("/services/{name}", response_model=ServiceOut, responses=answers(409))
 def update_service(name: str, body: ServicePatch, context: ContextDep) -> ServiceOut:
     """Change an API-managed service; services from the policy file are changed there (409)."""
     renames = {"customer_facing": "is_customer_facing"}

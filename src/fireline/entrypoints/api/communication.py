@@ -13,11 +13,16 @@ from fireline.domain.access import Permission
 from fireline.domain.communication import MAX_UPDATE
 from fireline.domain.templating import PostedUpdate
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import Strict
 from fireline.services import updates
 from fireline.services.incidents import IdempotencyRequest
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["communication"])
+_REPLAYED = {
+    "description": "`true` when this answers a retry with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
 class UpdateIn(Strict):
@@ -52,7 +57,15 @@ class CadenceOut(BaseModel):
     audiences: list[AudienceOut]
 
 
-@router.post("/{incident_id}/updates", status_code=201, response_model=UpdateOut)
+@router.post(
+    "/{incident_id}/updates",
+    status_code=201,
+    response_model=UpdateOut,
+    responses={
+        201: {"headers": {"Idempotent-Replayed": _REPLAYED}},
+        **answers(409),
+    },
+)
 def post_update(
     incident_id: str,
     body: UpdateIn,

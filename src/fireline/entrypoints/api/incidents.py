@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from fireline.domain.access import Permission, visibility_of
-from fireline.domain.errors import InvalidInput
 from fireline.domain.incident import Draft, Incident
 from fireline.domain.policy import Policy
 from fireline.entrypoints.api.auth import forbid
@@ -19,7 +18,7 @@ from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.cursors import BadCursor, decode_cursor, encode_cursor
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
 from fireline.entrypoints.api.filters import build_query, check_parameters
-from fireline.entrypoints.api.problems import ProblemError
+from fireline.entrypoints.api.problems import ProblemError, answers
 from fireline.entrypoints.api.schemas import (
     IncidentIn,
     IncidentOut,
@@ -34,6 +33,15 @@ from fireline.services.ports import IncidentQuery, Position
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 MAX_PAGE = 200
+_LOCATION = {
+    "description": "the new incident's URL",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_REPLAYED = {
+    "description": "`true` when this answers a retry with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
 def incident_out(incident: Incident, policy: Policy) -> IncidentOut:
@@ -67,7 +75,15 @@ def incident_out_pinned(context: ContextDep, incident: Incident) -> IncidentOut:
     return incident_out(incident, context.policies.get(incident.policy_version))
 
 
-@router.post("", status_code=201, response_model=IncidentOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=IncidentOut,
+    responses={
+        201: {"headers": {"Location": _LOCATION, "Idempotent-Replayed": _REPLAYED}},
+        **answers(404, 409),  # 404: the incident an Idempotency-Key made is gone
+    },
+)
 async def declare(
     body: IncidentIn,
     request: Request,
@@ -155,9 +171,14 @@ def list_incidents(
         str | None, Query(alias="until", description="declared before: as `from`")
     ] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="words in title or description")
+        str | None,
+        Query(
+            max_length=200,
+            description="words that each start a word of the title or description; blank: "
+            "no filter; only punctuation or symbols (`!!`): matches nothing",
+        ),
     ] = None,
-    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+    order: Annotated[Literal["newest", "oldest"], Query()] = "newest",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> IncidentPage:
@@ -206,7 +227,7 @@ def show(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> In
     return incident_out_pinned(context, found)
 
 
-@router.patch("/{incident_id}", response_model=IncidentOut)
+@router.patch("/{incident_id}", response_model=IncidentOut, responses=answers(409))
 def update(
     incident_id: str, body: IncidentPatch, context: ContextDep, visibility: VisibilityDep
 ) -> IncidentOut:
@@ -214,18 +235,6 @@ def update(
     changes: dict[str, Any] = {
         name: getattr(body, name) for name in body.model_fields_set if name != "reason"
     }
-    for name in (
-        "title",
-        "type",
-        "severity",
-        "description",
-        "steps_to_reproduce",
-        "services",
-        "links",
-        "labels",
-    ):
-        if name in changes and changes[name] is None:
-            raise InvalidInput(name, "cannot be null")
     for name in ("services", "links", "labels"):
         if name in changes:
             changes[name] = tuple(changes[name])

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["people"])
 
 
 class RuleIn(Strict):
-    method: str = Field(max_length=20, description=f"one of {', '.join(METHODS)}")
+    method: str = Field(max_length=20, json_schema_extra={"enum": list(METHODS)})
     after_minutes: int = Field(0, ge=0, le=1440, description="0: at once")
 
 

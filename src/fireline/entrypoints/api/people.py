@@ -21,6 +21,7 @@ from fireline.entrypoints.api.access_schemas import (
 )
 from fireline.entrypoints.api.auth import SESSION_COOKIE
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, client_address
+from fireline.entrypoints.api.problems import answers
 from fireline.services import people
 from fireline.services.authentication import csrf_token_for
 
@@ -56,7 +57,7 @@ def me(request: Request, context: ContextDep, caller: CallerDep) -> MeOut:
     )
 
 
-@router.put("/me/password", status_code=204)
+@router.put("/me/password", status_code=204, responses=answers(429))
 def change_own_password(
     body: OwnPasswordIn, request: Request, context: ContextDep, caller: CallerDep
 ) -> None:
@@ -79,7 +80,7 @@ def list_users(context: ContextDep) -> UserList:
     return UserList(items=[user_out(user) for user in people.list_users(context.database)])
 
 
-@router.post("/users", status_code=201, response_model=UserOut)
+@router.post("/users", status_code=201, response_model=UserOut, responses=answers(409))
 def create_user(body: UserIn, request: Request, context: ContextDep, caller: CallerDep) -> UserOut:
     """Add a person; 409 when the name or email is taken."""
     user = User(
@@ -109,17 +110,15 @@ def show_user(name: str, context: ContextDep) -> UserOut:
     return user_out(user, teams)
 
 
-@router.patch("/users/{name}", response_model=UserOut)
+@router.patch("/users/{name}", response_model=UserOut, responses=answers(409))
 def update_user(
     name: str, body: UserPatch, request: Request, context: ContextDep, caller: CallerDep
 ) -> UserOut:
     """Change contact details, role, or `active` (false signs them out everywhere at once)."""
-    changes: dict[str, Any] = {}
-    for field in body.model_fields_set:
-        value = getattr(body, field)
-        if value is None and field not in ("phone", "chat_handle"):
-            raise _null(field)
-        changes["is_active" if field == "active" else field] = value
+    changes: dict[str, Any] = {
+        "is_active" if field == "active" else field: getattr(body, field)
+        for field in body.model_fields_set
+    }
     updated = people.update_user(
         context.database,
         name,
@@ -157,7 +156,7 @@ def list_teams(context: ContextDep) -> TeamList:
     )
 
 
-@router.post("/teams", status_code=201, response_model=TeamOut)
+@router.post("/teams", status_code=201, response_model=TeamOut, responses=answers(409))
 def create_team(body: TeamIn, request: Request, context: ContextDep, caller: CallerDep) -> TeamOut:
     team = people.create_team(
         context.database,
@@ -203,9 +202,3 @@ def _set_member(
     )
     team, _ = people.get_team(context.database, name)
     return TeamOut(name=team.name, description=team.description, members=members)
-
-
-def _null(field: str) -> Exception:
-    from fireline.domain.errors import InvalidInput
-
-    return InvalidInput(field, "cannot be null")

@@ -2,6 +2,8 @@
 
 Every error response has `type`, `title`, `status` and `detail`; validation failures add
 `errors`, a list of `{field, message}`. Nothing internal (stack traces, SQL) ever leaks.
+`Problem` is that body's schema in the OpenAPI document, and `answers` declares, on a route,
+the problems it answers beyond those `openapi.py` documents for every route of its kind.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from fireline.domain.errors import (
     Conflict,
@@ -22,8 +26,10 @@ from fireline.domain.errors import (
     NotFound,
     TooManyAttempts,
 )
+from fireline.entrypoints.api.permissions import served_routes
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
 log = logging.getLogger("fireline.api")
 
 _TITLES = {
@@ -39,6 +45,50 @@ _TITLES = {
     429: "Too many requests",
     500: "Internal error",
 }
+
+
+class ProblemField(BaseModel):
+    field: str = Field(description="the offending input, e.g. `title` or `links.0`")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457)."""
+
+    type: str = Field(description="`/problems/<slug>`, e.g. `/problems/invalid-input`")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="what went wrong, for the person who made the request")
+    errors: list[ProblemField] = Field(
+        default_factory=list, description="with 422: each input that broke a rule"
+    )
+
+
+_HEADERS = {
+    401: ("WWW-Authenticate", 'always `Bearer realm="fireline"`'),
+    429: ("Retry-After", "seconds to wait before trying again"),
+}
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: problems it answers besides those of every route of its
+    kind (those `openapi.py` adds)."""
+    return {status: problem_response(status) for status in statuses}
+
+
+def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+    """The OpenAPI response of a problem with `status`: `application/problem+json`, with
+    the headers that status always carries."""
+    response: dict[str, Any] = {
+        "description": description or _TITLES[status],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+    }
+    if status in _HEADERS:
+        name, meaning = _HEADERS[status]
+        response["headers"] = {
+            name: {"description": meaning, "required": True, "schema": {"type": "string"}}
+        }
+    return response
 
 
 class ProblemError(Exception):
@@ -126,13 +176,31 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(400, "bad-request", error.message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(_: Request, error: StarletteHTTPException) -> Response:
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
         detail = str(error.detail) if error.detail else _TITLES.get(error.status_code, "Error")
         slugs = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}
         slug = slugs.get(error.status_code, "http-error")
-        return problem(error.status_code, slug, detail)
+        # Their headers pass on; a 405's `Allow` names every method of the path (`_allow`).
+        headers = dict(error.headers) if error.headers else None
+        if error.status_code == 405:
+            headers = {**(headers or {}), **_allow(request)}
+        return problem(error.status_code, slug, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal-error", "Fireline hit an internal error; it has been logged")
+
+
+def _allow(request: Request) -> dict[str, str]:
+    """`Allow` naming every method the path serves. Starlette's own 405 names only the
+    methods of the first route whose path matched, and GET and POST of one path are two
+    routes."""
+    methods = {
+        route.method
+        for route in served_routes(request.app)
+        if compile_path(route.path)[0].fullmatch(request.url.path)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}

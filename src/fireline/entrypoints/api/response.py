@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
 from fireline.entrypoints.api.incidents import incident_out_pinned
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import (
     ClockOut,
     ClocksOut,
@@ -25,7 +26,7 @@ from fireline.services.ports import RecordedEvent, RoleAssignment
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
-@router.post("/{incident_id}/status", response_model=IncidentOut)
+@router.post("/{incident_id}/status", response_model=IncidentOut, responses=answers(409))
 def change_status(
     incident_id: str, body: StatusChange, context: ContextDep, visibility: VisibilityDep
 ) -> IncidentOut:
@@ -42,7 +43,7 @@ def change_status(
     return incident_out_pinned(context, updated)
 
 
-@router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
+@router.post("/{incident_id}/acknowledge", response_model=IncidentOut, responses=answers(409))
 def acknowledge(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> IncidentOut:
     """Take the incident on; an open one moves to investigating.
 
@@ -115,7 +116,7 @@ def roles(incident_id: str, context: ContextDep, visibility: VisibilityDep) -> R
     return roles_out(incident_id, holders, history)
 
 
-@router.put("/{incident_id}/roles/{role}", response_model=RolesOut)
+@router.put("/{incident_id}/roles/{role}", response_model=RolesOut, responses=answers(409))
 def assign_role(
     incident_id: str, role: str, body: RoleIn, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:
@@ -132,7 +133,7 @@ def assign_role(
     return roles_out(incident_id, holders, history)
 
 
-@router.delete("/{incident_id}/roles/{role}", response_model=RolesOut)
+@router.delete("/{incident_id}/roles/{role}", response_model=RolesOut, responses=answers(409))
 def release_role(
     incident_id: str, role: str, context: ContextDep, visibility: VisibilityDep
 ) -> RolesOut:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fireline.entrypoints.api.access_schemas import AccessGrantOut, AccessOut, RestrictionIn
 from fireline.entrypoints.api.deps import ContextDep, VisibilityDep, client_address
 from fireline.entrypoints.api.incidents import incident_out_pinned
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import IncidentOut
 from fireline.services import incidents, restriction
 from fireline.services.access_ports import AccessGrant
@@ -14,7 +15,7 @@ from fireline.services.access_ports import AccessGrant
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
-@router.put("/{incident_id}/restriction", response_model=IncidentOut)
+@router.put("/{incident_id}/restriction", response_model=IncidentOut, responses=answers(409))
 def restrict(
     incident_id: str,
     body: RestrictionIn,
@@ -44,7 +45,7 @@ def show_access(incident_id: str, context: ContextDep, visibility: VisibilityDep
     return _access_out(incident_id, incident.is_restricted, grants)
 
 
-@router.put("/{incident_id}/access/{user}", response_model=AccessOut)
+@router.put("/{incident_id}/access/{user}", response_model=AccessOut, responses=answers(409))
 def grant(
     incident_id: str, user: str, request: Request, context: ContextDep, visibility: VisibilityDep
 ) -> AccessOut:
@@ -52,7 +53,7 @@ def grant(
     return _set(incident_id, user, True, request, context, visibility)
 
 
-@router.delete("/{incident_id}/access/{user}", response_model=AccessOut)
+@router.delete("/{incident_id}/access/{user}", response_model=AccessOut, responses=answers(409))
 def revoke(
     incident_id: str, user: str, request: Request, context: ContextDep, visibility: VisibilityDep
 ) -> AccessOut:

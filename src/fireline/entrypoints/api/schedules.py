@@ -6,14 +6,16 @@ Schedules are defined in the policy file; overrides are made here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from fireline.adapters.ical import shifts_calendar
 from fireline.domain.oncall import START_GRACE, Schedule, Shift, on_call_at
 from fireline.entrypoints.api.deps import CallerDep, ContextDep
+from fireline.entrypoints.api.inputs import Instant
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import Strict
 from fireline.services import oncall
 from fireline.services.oncall_ports import StoredOverride
@@ -23,7 +25,10 @@ router = APIRouter(prefix="/api/v1", tags=["on-call"])
 FEED_BEFORE = timedelta(days=7)
 FEED_AHEAD = timedelta(days=60)
 DEFAULT_SPAN = timedelta(days=14)
-Instant = Annotated[AwareDatetime | None, Query(description="ISO 8601 with an offset")]
+_CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}}
+}
+InstantQuery = Annotated[Instant | None, Query(description="ISO 8601 with a time zone")]
 
 
 class LayerOut(BaseModel):
@@ -65,7 +70,7 @@ def _now_as_none(value: object) -> object:
 
 
 OverrideStart = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     BeforeValidator(_now_as_none),
     WithJsonSchema(
         {
@@ -85,9 +90,9 @@ OverrideStart = Annotated[
 
 
 class OverrideIn(Strict):
-    person: str = Field(max_length=64)
+    person: str = Field(min_length=1, max_length=64)
     starts_at: OverrideStart = None
-    ends_at: AwareDatetime
+    ends_at: Instant
 
 
 class OverrideOut(BaseModel):
@@ -144,7 +149,7 @@ def get_schedule(name: str, context: ContextDep) -> ScheduleOut:
 
 
 @router.get("/schedules/{name}/oncall", response_model=OnCallOut)
-def who_is_on_call(name: str, context: ContextDep, at: Instant = None) -> OnCallOut:
+def who_is_on_call(name: str, context: ContextDep, at: InstantQuery = None) -> OnCallOut:
     """Who is on call at `at` (default now), overrides included; null for a gap."""
     now = context.clock()
     schedule = oncall.get_schedule(context.database, context.policies.current, name, now)
@@ -156,8 +161,8 @@ def who_is_on_call(name: str, context: ContextDep, at: Instant = None) -> OnCall
 def list_shifts(
     name: str,
     context: ContextDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    until: Instant = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    until: InstantQuery = None,
 ) -> ShiftsOut:
     """Shifts from `from` (default now) until `until` (default 14 days later), gaps
     included as shifts with a null person; at most 366 days."""
@@ -180,7 +185,12 @@ def list_overrides(name: str, context: ContextDep) -> list[OverrideOut]:
     return [override_out(override) for override in found]
 
 
-@router.post("/schedules/{name}/overrides", status_code=201, response_model=OverrideOut)
+@router.post(
+    "/schedules/{name}/overrides",
+    status_code=201,
+    response_model=OverrideOut,
+    responses=answers(409),
+)
 def add_override(
     name: str, body: OverrideIn, context: ContextDep, caller: CallerDep
 ) -> OverrideOut:
@@ -215,7 +225,7 @@ def _feed_range(now: datetime) -> tuple[datetime, datetime]:
     return midnight - FEED_BEFORE, midnight + FEED_AHEAD
 
 
-@router.get("/schedules/{name}/calendar.ics", response_class=Response)
+@router.get("/schedules/{name}/calendar.ics", response_class=Response, responses=_CALENDAR)
 def schedule_feed(name: str, context: ContextDep) -> Response:
     """The schedule's shifts from a week ago to 60 days ahead, as iCalendar."""
     now = context.clock()
@@ -225,7 +235,7 @@ def schedule_feed(name: str, context: ContextDep) -> Response:
     return Response(body, media_type="text/calendar")
 
 
-@router.get("/users/{name}/oncall.ics", response_class=Response)
+@router.get("/users/{name}/oncall.ics", response_class=Response, responses=_CALENDAR)
 def person_feed(name: str, context: ContextDep) -> Response:
     """Every shift the person has in any schedule, a week back to 60 days ahead."""
     now = context.clock()

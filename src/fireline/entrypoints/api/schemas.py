@@ -1,15 +1,17 @@
 """Request and response bodies of the API, with the limits documented in `docs/api.md`.
 
 Requests forbid unknown fields, so a typo is an error rather than a silently ignored key.
+Every limit the server enforces on a field's own value (lengths, ranges, enums) is written
+on the field, so the OpenAPI document states it; what depends on the policy in force (its
+incident types, severities, roles) is checked by the domain and named in the description.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from fireline.domain.catalog import SERVICE_NAME
 from fireline.domain.checks import (
     MAX_COMMENT,
     MAX_LABEL,
@@ -29,11 +32,12 @@ from fireline.domain.checks import (
     MAX_TITLE,
 )
 from fireline.domain.lifecycle import Status
+from fireline.entrypoints.api.inputs import Instant, Omittable
 
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
 Link = Annotated[str, Field(min_length=1, max_length=MAX_LINK)]
-ServiceName = Annotated[str, Field(min_length=1, max_length=63)]
+ServiceName = Annotated[str, Field(min_length=1, max_length=63, pattern=SERVICE_NAME.pattern)]
 
 
 class Strict(BaseModel):
@@ -54,23 +58,20 @@ class Strict(BaseModel):
         return value
 
 
-def _in_utc(value: datetime | None) -> datetime | None:
-    """An aware datetime moved to UTC; a ValueError when UTC cannot hold it (year 1 or 9999)."""
-    if value is None:
-        return None
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
-
-
 class IncidentIn(Strict):
     """A new incident. Severity may be left out: the policy's rules then decide it."""
 
-    title: str = Field(max_length=MAX_TITLE, description="1–200 characters")
-    type: str = Field(max_length=MAX_NAME, description="one of the policy's incident types")
+    title: str = Field(min_length=1, max_length=MAX_TITLE, description="not blank")
+    type: str = Field(
+        min_length=1, max_length=MAX_NAME, description="one of the policy's incident types"
+    )
     description: str = Field("", max_length=MAX_TEXT)
-    severity: StrictInt | None = Field(None, description="the reporter's choice, 1 (most severe)–4")
+    severity: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=9,
+        description="the reporter's choice: one of the policy's levels, 1 most severe",
+    )
     impact: str | None = Field(None, max_length=MAX_NAME)
     urgency: str | None = Field(None, max_length=MAX_NAME)
     services: list[ServiceName] = Field(default_factory=list, max_length=MAX_LIST)
@@ -81,37 +82,33 @@ class IncidentIn(Strict):
     steps_to_reproduce: str = Field("", max_length=MAX_TEXT)
     links: list[Link] = Field(default_factory=list, max_length=MAX_LIST)
     labels: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
-    detected_at: AwareDatetime | None = None
-    reported_at: AwareDatetime | None = None
+    detected_at: Instant | None = None
+    reported_at: Instant | None = None
     restricted: StrictBool = Field(
         False, description="restrict from the start (the policy's restricted types always are)"
     )
-
-    _utc = field_validator("detected_at", "reported_at")(_in_utc)
 
 
 class IncidentPatch(Strict):
     """Fields to change; a field left out stays as it is, `null` clears an optional one."""
 
-    title: str | None = Field(None, max_length=MAX_TITLE)
-    type: str | None = Field(None, max_length=MAX_NAME)
-    description: str | None = Field(None, max_length=MAX_TEXT)
-    severity: StrictInt | None = None
+    title: Omittable[str] = Field(None, min_length=1, max_length=MAX_TITLE)
+    type: Omittable[str] = Field(None, min_length=1, max_length=MAX_NAME)
+    description: Omittable[str] = Field(None, max_length=MAX_TEXT)
+    severity: Omittable[StrictInt] = Field(None, ge=1, le=9)
     impact: str | None = Field(None, max_length=MAX_NAME)
     urgency: str | None = Field(None, max_length=MAX_NAME)
-    services: list[ServiceName] | None = Field(None, max_length=MAX_LIST)
+    services: Omittable[list[ServiceName]] = Field(None, max_length=MAX_LIST)
     owner: Name | None = None
     team: Name | None = None
     support_tier: StrictInt | None = Field(None, ge=1, le=4)
-    steps_to_reproduce: str | None = Field(None, max_length=MAX_TEXT)
-    links: list[Link] | None = Field(None, max_length=MAX_LIST)
-    labels: list[Label] | None = Field(None, max_length=MAX_LIST)
-    detected_at: AwareDatetime | None = None
+    steps_to_reproduce: Omittable[str] = Field(None, max_length=MAX_TEXT)
+    links: Omittable[list[Link]] = Field(None, max_length=MAX_LIST)
+    labels: Omittable[list[Label]] = Field(None, max_length=MAX_LIST)
+    detected_at: Instant | None = None
     reason: str | None = Field(
         None, max_length=MAX_COMMENT, description="required to change severity"
     )
-
-    _utc = field_validator("detected_at")(_in_utc)
 
 
 class StatusChange(Strict):
@@ -205,17 +202,19 @@ class RolesOut(BaseModel):
 
 class ServiceIn(Strict):
     name: ServiceName
-    criticality: str = Field(max_length=MAX_NAME)
+    criticality: str = Field(
+        min_length=1, max_length=MAX_NAME, description="one of the policy's criticality tiers"
+    )
     team: Name | None = None
     customer_facing: StrictBool = False
     description: str = Field("", max_length=2_000)
 
 
 class ServicePatch(Strict):
-    criticality: str | None = Field(None, max_length=MAX_NAME)
+    criticality: Omittable[str] = Field(None, min_length=1, max_length=MAX_NAME)
     team: Name | None = None
-    customer_facing: StrictBool | None = None
-    description: str | None = Field(None, max_length=2_000)
+    customer_facing: Omittable[StrictBool] = None
+    description: Omittable[str] = Field(None, max_length=2_000)
 
 
 class ServiceOut(BaseModel):

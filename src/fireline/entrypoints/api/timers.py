@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from fireline.domain.escalation import MAX_NOTE, EscalationRequest
 from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
 from fireline.entrypoints.api.incidents import incident_out_pinned
+from fireline.entrypoints.api.problems import answers
 from fireline.entrypoints.api.schemas import IncidentOut, Strict
 from fireline.services import escalation, incidents
 
@@ -67,7 +68,7 @@ class EscalationOut(BaseModel):
     incident: IncidentOut
 
 
-@router.post("/{incident_id}/escalate", response_model=EscalationOut)
+@router.post("/{incident_id}/escalate", response_model=EscalationOut, responses=answers(409))
 def escalate(
     incident_id: str, body: EscalationIn, context: ContextDep, visibility: VisibilityDep
 ) -> EscalationOut:
