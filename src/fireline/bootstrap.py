@@ -6,12 +6,14 @@ This is the one place that knows which adapter implements which port.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fireline.adapters.db import SqlDatabase, Upgrade, create_database_engine, upgrade_database
+from fireline.adapters.db.files import create_private_folder, exposed_files, sqlite_file
 from fireline.adapters.notifications import send_message
 from fireline.adapters.notifications.templates import render_message
 from fireline.adapters.passwords import Argon2Hasher
@@ -30,6 +32,7 @@ from fireline.services.policies import PolicyBook
 from fireline.settings import Settings
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("fireline.storage")
 
 
 def system_clock() -> datetime:
@@ -65,12 +68,24 @@ def load_configured_policy(reference: str) -> LoadedPolicy:
 
 
 def prepare_storage(settings: Settings) -> Upgrade:
-    """Create the data directory for SQLite and migrate the schema to the newest version;
-    says what the migration did."""
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    """Create the data folder for SQLite and migrate the schema to the newest version; says
+    what the migration did.
+
+    What Fireline creates is private (folder 0700, files 0600: `adapters/db/files.py`); an
+    existing database file that others may read is left as it is, with a warning.
+    """
+    database = sqlite_file(settings.database_url)
+    if database is not None:
+        create_private_folder(database.parent)
+        for path, mode in exposed_files(database):
+            log.warning(
+                "%s is open to other users of this machine (mode %s), and it holds password "
+                "hashes, token digests and the instance secret; make it private with "
+                "`chmod 600 %s`",
+                path,
+                f"{mode:04o}",
+                path,
+            )
     return upgrade_database(settings.database_url)
 
 

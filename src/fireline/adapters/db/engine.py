@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from fireline.adapters.db.files import create_private_file, sqlite_file
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "fireline_write"
 """Connection execution option: False for a transaction that only reads (see `_on_begin`)."""
@@ -18,10 +20,14 @@ def create_database_engine(url: str) -> Engine:
     """An engine for a ``sqlite:///path`` or ``postgresql+psycopg://…`` URL.
 
     SQLite connections run in WAL mode with foreign keys on, and every transaction starts
-    with ``BEGIN IMMEDIATE`` (see `_configure_sqlite`). Raises ValueError for other backends.
+    with ``BEGIN IMMEDIATE`` (see `_configure_sqlite`); a database file that does not exist
+    yet is created 0600 first (see `files.py`). Raises ValueError for other backends.
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        path = sqlite_file(url)
+        if path is not None:
+            create_private_file(path)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine

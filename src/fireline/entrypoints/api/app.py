@@ -27,10 +27,12 @@ from fireline.entrypoints.api.auth import authorize
 from fireline.entrypoints.api.batching import Batcher
 from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
+from fireline.entrypoints.api.headers import HardenedFastAPI
 from fireline.entrypoints.api.openapi import install_openapi
 from fireline.entrypoints.api.permissions import requirements_by_endpoint
 from fireline.entrypoints.api.problems import install_problem_handlers
 from fireline.entrypoints.web import sessions
+from fireline.entrypoints.web.docs import install_docs
 from fireline.services import incidents as incidents_service
 from fireline.services.authentication import authenticate_tokens
 from fireline.settings import load_settings
@@ -55,12 +57,15 @@ def create_app(context: Context) -> FastAPI:
     Every route is authorized by `authorize` from `ROUTE_PERMISSIONS`; building an app with a
     route missing from that table raises UndeclaredRoute.
     """
-    app = FastAPI(
+    # HardenedFastAPI: security headers on every response (entrypoints/api/headers.py).
+    app = HardenedFastAPI(
         lifespan=limit_request_threads,
         dependencies=[Depends(authorize)],
         title="Fireline",
         version=__version__,
         description="Incident management that runs your handbook. Errors are RFC 9457 problems.",
+        docs_url=None,  # served by install_docs, from files of our own
+        redoc_url=None,
     )
     app.state.context = context
     app.state.declarations = Batcher(
@@ -82,6 +87,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(inbox.router)
     app.include_router(tokens.router)
     app.include_router(sessions.router)
+    install_docs(app)
 
     @app.get("/", tags=["health"])
     def root() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from fireline.domain.people import Team, User
 from fireline.entrypoints.api.access_schemas import (
@@ -21,6 +21,7 @@ from fireline.entrypoints.api.access_schemas import (
 )
 from fireline.entrypoints.api.auth import SESSION_COOKIE
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, client_address
+from fireline.entrypoints.api.headers import carries_secret
 from fireline.entrypoints.api.problems import answers
 from fireline.services import people
 from fireline.services.authentication import csrf_token_for
@@ -43,7 +44,8 @@ def user_out(user: User, teams: frozenset[str] | None = None) -> UserOut:
     )
 
 
-@router.get("/me", response_model=MeOut)
+# The answer to a session holds its CSRF token.
+@router.get("/me", response_model=MeOut, dependencies=[Depends(carries_secret)])
 def me(request: Request, context: ContextDep, caller: CallerDep) -> MeOut:
     """Who you are, and what you may do with the credential you used."""
     session_id = None if "authorization" in request.headers else request.cookies.get(SESSION_COOKIE)

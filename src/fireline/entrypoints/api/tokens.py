@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from fireline.domain.access import Permission
 from fireline.domain.audit import AuditAction
@@ -19,6 +19,7 @@ from fireline.entrypoints.api.access_schemas import (
 from fireline.entrypoints.api.auth import forbid
 from fireline.entrypoints.api.deps import CallerDep, ContextDep, client_address
 from fireline.entrypoints.api.filters import parse_instant
+from fireline.entrypoints.api.headers import carries_secret
 from fireline.entrypoints.api.problems import answers
 from fireline.services import audit as audit_log
 from fireline.services import tokens
@@ -63,7 +64,8 @@ def list_tokens(
     "/tokens",
     status_code=201,
     response_model=NewTokenOut,
-    responses=answers(404, 409),  # no such person; a deactivated one
+    responses=answers(404),  # a person the caller may not name (without token.any)
+    dependencies=[Depends(carries_secret)],
 )
 def create_token(
     body: TokenIn, request: Request, context: ContextDep, caller: CallerDep

@@ -15,13 +15,14 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fireline.bootstrap import Context
 from fireline.entrypoints.api.auth import SESSION_COOKIE
 from fireline.entrypoints.api.deps import ContextDep, client_address
+from fireline.entrypoints.api.headers import carries_secret
 from fireline.services.authentication import (
     SESSION_LIFETIME,
     LoginRefused,
@@ -35,7 +36,10 @@ from fireline.services.authentication import (
 LOGIN_CSRF_COOKIE = "fireline_login_csrf"
 MAX_FIELD = 1_000
 
-router = APIRouter(tags=["sessions"], include_in_schema=False)
+# Every page here holds a CSRF token, and sign-in sets the session cookie: no-store.
+router = APIRouter(
+    tags=["sessions"], include_in_schema=False, dependencies=[Depends(carries_secret)]
+)
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -142,7 +146,7 @@ def _login_form(
 
 def _page(*, status_code: int = 200, **values: object) -> HTMLResponse:
     html = _templates.get_template("login.html").render(**values)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status_code)
 
 
 def _secure(request: Request, context: Context) -> bool:
