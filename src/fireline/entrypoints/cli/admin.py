@@ -130,6 +130,13 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    if not worker:
+        out.print(
+            "no worker in this process (--no-worker): run `fireline worker`; until one beats, "
+            "/healthz answers 503 (/livez answers 200)",
+            highlight=False,
+            markup=False,
+        )
     run_server, stop_server = _server(context, settings, host, port, workers, access_log)
     watch = WorkerWatch(partial(run_worker, context), stop_server) if worker else None
     if watch is not None:
