@@ -35,6 +35,8 @@ class Settings:
     """Mark cookies Secure: always (True), never (False), or on HTTPS requests (None)."""
     public_url: str = "http://127.0.0.1:8000"
     """Where people reach this Fireline: links in messages point here."""
+    worker_stale_after: int = 20
+    """Seconds without a worker's heartbeat after which `/healthz` answers 503."""
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -75,6 +77,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             else None
         ),
         public_url=_public_url(env),
+        # At least two beats (one every 5 s): one late beat must not look like a dead worker.
+        worker_stale_after=_integer(
+            env, "FIRELINE_WORKER_STALE_AFTER", default=20, low=10, high=86_400
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 STARTUP_TIMEOUT_S = 120
+"""A hang guard: on a loaded 2-core machine, `serve --workers 2` takes half a minute to start."""
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Server:
     env: dict[str, str]
     log: Path
     tokens: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    """The `fireline serve` process."""
 
     def local(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `fireline ARGS` on the server's machine (its database; no token)."""
@@ -78,12 +81,22 @@ def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Server]:
-    port = free_port()
+def start_server(
+    env: dict[str, str],
+    tmp_path: Path,
+    *args: str,
+    port: int | None = None,
+    ready: str = "/healthz",
+    program: Sequence[str] = ("-m", "fireline"),
+) -> Iterator[Server]:
+    """`fireline serve ARGS` on `port` (default: a free one), once `ready` answers 200 (use
+    `/livez` for a server without a worker: its `/healthz` is 503 until one beats).
+    `program` is what Python runs in place of `-m fireline`."""
+    port = port or free_port()
     log = tmp_path / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fireline", "serve", "--port", str(port), *args],
+            [sys.executable, *program, "serve", "--port", str(port), *args],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -96,14 +109,14 @@ def start_server(env: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Se
             if process.poll() is not None:
                 pytest.fail(f"fireline serve exited early:\n{log.read_text()}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{ready}", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"fireline serve did not answer in time:\n{log.read_text()}")
             time.sleep(0.1)
-        yield Server(url=url, env=env, log=log)
+        yield Server(url=url, env=env, log=log, process=process)
     finally:
         process.terminate()
         try:

@@ -24,7 +24,7 @@ def test_upgrading_an_empty_database_twice_builds_the_schema_once(
     finally:
         engine.dispose()
     assert set(ALL_TABLES) <= tables
-    assert versions == [("0007",)]
+    assert versions == [("0008",)]
 
 
 def test_security_incidents_declared_before_access_control_become_restricted(

@@ -47,3 +47,14 @@ def test_a_secret_may_come_from_a_file(tmp_path: Path) -> None:
 def test_an_unreadable_secret_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="FIRELINE_SECRET_KEY_FILE"):
         load_settings({"FIRELINE_SECRET_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_a_worker_is_taken_for_dead_after_20_silent_seconds_unless_told_otherwise() -> None:
+    assert load_settings({}).worker_stale_after == 20
+    assert load_settings({"FIRELINE_WORKER_STALE_AFTER": "45"}).worker_stale_after == 45
+
+
+@pytest.mark.parametrize("value", ["5", "0", "soon", "100000"])
+def test_a_stale_after_shorter_than_two_beats_or_unreadable_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"FIRELINE_WORKER_STALE_AFTER.*10-86400"):
+        load_settings({"FIRELINE_WORKER_STALE_AFTER": value})

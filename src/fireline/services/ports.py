@@ -19,6 +19,7 @@ from fireline.domain.policy import Service
 from fireline.domain.timeline import TimelineEvent
 from fireline.services.access_ports import AccessStore
 from fireline.services.delivery_ports import DeliveryStore
+from fireline.services.heartbeat_ports import HeartbeatStore
 from fireline.services.oncall_ports import OnCallStore
 from fireline.services.timer_ports import TimerStore
 
@@ -105,7 +106,7 @@ class DuplicateKey(Exception):
     """A unique name or key is already taken (a service name, an idempotency key)."""
 
 
-class Store(AccessStore, TimerStore, OnCallStore, DeliveryStore, Protocol):
+class Store(AccessStore, TimerStore, OnCallStore, DeliveryStore, HeartbeatStore, Protocol):
     """Reads and writes inside one transaction."""
 
     def next_incident_sequence(self, day: date, count: int = 1) -> int:

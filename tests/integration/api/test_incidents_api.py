@@ -169,7 +169,7 @@ def test_list_filters_search_and_paging(
 def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert "/api/v1/incidents" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/livez").json() == {"status": "ok"}
 
 
 def test_a_bare_date_filter_means_midnight_in_the_policy_time_zone(

@@ -24,6 +24,7 @@ from fireline.entrypoints.api.permissions import (
     requirements_by_endpoint,
     served_routes,
 )
+from fireline.entrypoints.worker.loop import new_heartbeat, run_heartbeat_step
 from fireline.services import incidents
 from tests.integration.api.conftest import PERSONAS, add_person
 
@@ -45,6 +46,8 @@ def scene(context: Context, personas: dict[str, dict[str, str]]) -> dict[str, st
     )
     with TestClient(create_app(context), headers=personas["admin"]) as admin:
         tokens = admin.get("/api/v1/tokens", params={"all": "true"}).json()["items"]
+    # A worker that beats, so that `/healthz` answers 200 rather than 503 (no worker).
+    run_heartbeat_step(context, new_heartbeat(context.clock()))
     dummy_token = next(t["id"] for t in tokens if t["user"] == "dummy")
     return {
         "incident_id": declared.incident.id,

@@ -214,7 +214,7 @@ def test_no_authorization_at_all_is_a_401_problem_with_a_challenge(
         ("GET", "/api/v1/audit"),
     ]:
         assert_unauthenticated(anonymous.request(method, path, json={}))
-    assert anonymous.get("/healthz").status_code == 200  # public routes stay public
+    assert anonymous.get("/livez").status_code == 200  # public routes stay public
 
 
 def test_a_401_has_the_same_keys_as_any_other_error(anonymous: TestClient, bo: str) -> None:

@@ -20,6 +20,7 @@ from fireline.adapters.db.audit import AuditStoreMixin
 from fireline.adapters.db.autocommit import AutocommitWriter, next_number_in, remember_words_in
 from fireline.adapters.db.catalog import CatalogStore
 from fireline.adapters.db.deliveries import DeliveryStoreMixin
+from fireline.adapters.db.heartbeats import HeartbeatStoreMixin
 from fireline.adapters.db.inbox import InboxStoreMixin
 from fireline.adapters.db.listing import ListingMixin
 from fireline.adapters.db.oncall import OnCallStoreMixin
@@ -81,6 +82,7 @@ class SqlStore(
     OnCallStoreMixin,
     DeliveryStoreMixin,
     InboxStoreMixin,
+    HeartbeatStoreMixin,
     CatalogStore,
 ):
     """Reads and writes of one transaction on `connection`; implements `Store`.

@@ -256,6 +256,7 @@ incident_access = Table(
 )
 
 ALL_TABLES = (
+    "worker_heartbeats",
     "notification_rules",
     "delivery_attempts",
     "deliveries",
@@ -359,4 +360,14 @@ notification_rules = Table(
     Column("position", Integer, primary_key=True),
     Column("method", String(20), nullable=False),
     Column("after_seconds", Integer, nullable=False),
+)
+
+worker_heartbeats = Table(
+    "worker_heartbeats",
+    metadata,
+    Column("worker", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
 )

@@ -13,6 +13,7 @@ from fireline.bootstrap import Context, build_context
 from fireline.entrypoints.api import (
     catalog,
     communication,
+    health,
     inbox,
     incidents,
     paging_rules,
@@ -25,7 +26,6 @@ from fireline.entrypoints.api import (
 )
 from fireline.entrypoints.api.auth import authorize
 from fireline.entrypoints.api.batching import Batcher
-from fireline.entrypoints.api.deps import ContextDep
 from fireline.entrypoints.api.guard import RequestGuard
 from fireline.entrypoints.api.headers import HardenedFastAPI
 from fireline.entrypoints.api.openapi import install_openapi
@@ -88,19 +88,12 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(sessions.router)
     install_docs(app)
+    app.include_router(health.router)
 
     @app.get("/", tags=["health"])
     def root() -> dict[str, str]:
         """Where to go from here (the web pages will live here later)."""
         return {"name": "Fireline", "version": __version__, "docs": "/docs", "api": "/api/v1"}
-
-    @app.get("/healthz", tags=["health"])
-    def health(context: ContextDep) -> dict[str, str]:
-        """200 when this process and its database answer."""
-        # A primary-key read: proves the database answers without scanning anything.
-        with context.database.transaction(write=False) as store:
-            store.get_policy(context.policies.current_version)
-        return {"status": "ok"}
 
     app.state.requirements = requirements_by_endpoint(app)
     install_openapi(app)

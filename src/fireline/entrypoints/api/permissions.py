@@ -34,6 +34,7 @@ _INCIDENT = "/api/v1/incidents/{incident_id}"
 ROUTE_PERMISSIONS: dict[tuple[str, str], Requirement] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/livez"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     # Sign-out checks the session and its CSRF token itself, to answer with a page.

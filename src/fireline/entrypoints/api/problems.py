@@ -44,6 +44,7 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -113,8 +114,10 @@ def problem(
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
-    """A problem+json response; `slug` names the problem type under `/problems/`."""
+    """A problem+json response; `slug` names the problem type under `/problems/`, and
+    `extensions` adds members of its own (RFC 9457 §3.2)."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
         "title": _TITLES.get(status, "Error"),
@@ -123,6 +126,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

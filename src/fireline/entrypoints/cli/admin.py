@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -13,7 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from fireline import __version__
 from fireline.adapters.policy_file import PolicyFileError
 from fireline.bootstrap import Context, build_context, prepare_storage
-from fireline.entrypoints.worker.loop import start_worker_thread
+from fireline.entrypoints.cli.options import flag
+from fireline.entrypoints.supervision import WorkerWatch
+from fireline.entrypoints.worker.loop import run_worker
 from fireline.services import people
 from fireline.services.demo import (
     DEMO_INCIDENTS,
@@ -25,6 +32,12 @@ from fireline.services.demo import (
 )
 from fireline.services.timers import plan_missing_timers
 from fireline.settings import Settings, SettingsError, load_settings
+
+SERVER_PROCESS_ANSWERS_WITHIN = 60
+"""Seconds a server process of `serve --workers N` has to answer its supervisor's ping before
+it is taken for hung and replaced. It answers only once Python has imported Fireline, which
+takes seconds on a loaded host: uvicorn's default of 5 s then replaces every process before
+it starts, for ever."""
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -62,13 +75,14 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes")] = 1,
-    demo: Annotated[
-        bool, typer.Option("--demo", help="fill an empty database with demo data")
-    ] = False,
-    migrate: Annotated[bool, typer.Option(help="migrate the database on start")] = True,
-    access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = False,
+    demo: Annotated[bool, flag("--demo", "fill an empty database with demo data")] = False,
+    migrate: Annotated[bool, typer.Option(help="migrate the database on start", metavar="")] = True,
+    access_log: Annotated[bool, typer.Option(help="log every HTTP request", metavar="")] = False,
     worker: Annotated[
-        bool, typer.Option(help="fire due timers in this process too (see `fireline worker`)")
+        bool,
+        typer.Option(
+            help="fire due timers in this process too (see `fireline worker`)", metavar=""
+        ),
     ] = True,
 ) -> None:
     """Run the API and a worker in this process."""
@@ -121,39 +135,80 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
-    stop_worker = start_worker_thread(context) if worker else None
+    if not worker:
+        out.print(
+            "no worker in this process (--no-worker): run `fireline worker`; until one beats, "
+            "/healthz answers 503 (/livez answers 200)",
+            highlight=False,
+            markup=False,
+        )
+    run_server, stop_server = _server(context, settings, host, port, workers, access_log)
+    watch = WorkerWatch(partial(run_worker, context), stop_server) if worker else None
+    if watch is not None:
+        watch.start()
     try:
-        _run_server(context, settings, host, port, workers, access_log)
+        run_server()
     finally:
-        if stop_worker is not None:
-            stop_worker.set()
+        if watch is not None:
+            watch.stop()
+    if watch is not None and watch.failure is not None:
+        err.print("[red]error:[/red] ", end="")
+        err.print(
+            f"the worker stopped ({watch.failure}), so the server stopped too; see the log "
+            "above, and restart `fireline serve`",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
-def _run_server(
+def _server(
     context: Context, settings: Settings, host: str, port: int, workers: int, access_log: bool
-) -> None:
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """How to run the server until it stops, and how to stop it gracefully from any thread."""
     if workers == 1:
         from fireline.entrypoints.api.app import create_app
 
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(context),
             host=host,
             port=port,
             log_level=settings.log_level,
             access_log=access_log,
         )
-    else:
-        # Each worker process builds its own context from the same environment; they share
-        # nothing but the database.
+        server = uvicorn.Server(config)
+
+        def run_one() -> None:
+            # On Ctrl-C uvicorn stops gracefully, then raises the signal again for us.
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run()
+
+        def stop() -> None:
+            # Not a signal: uvicorn would raise it again once it has stopped, and die of it.
+            server.should_exit = True
+
+        return run_one, stop
+
+    def run() -> None:
+        # Each server process builds its own context from the same environment (they share
+        # nothing but the database) and stops when this process is gone.
         uvicorn.run(
-            "fireline.entrypoints.api.app:create_app_from_environment",
+            "fireline.entrypoints.supervision:create_server_process_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
             log_level=settings.log_level,
             access_log=access_log,
+            timeout_worker_healthcheck=SERVER_PROCESS_ANSWERS_WITHIN,
         )
+
+    def stop_all() -> None:
+        # uvicorn's supervisor stops its server processes gracefully on SIGTERM. (Sent before
+        # the supervisor has started, it ends this process at once, when nothing serves yet.)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    return run, stop_all
 
 
 def context_or_exit(settings: Settings) -> Context:

@@ -7,21 +7,29 @@ messages, so a channel that is slow or refusing (Slack answering 429) never hold
 others. Workers share nothing but the database, so any number may run, and one may be killed
 at any instant: a timer step's transaction rolls back, a delivery's lease runs out, and
 another worker (or its restart) picks the work up.
+
+The timer loop also beats: every `BEAT_EVERY` it records the worker's heartbeat in the
+database, which `/healthz` reads. A worker that dies or whose timer loop hangs stops beating.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 
 from fireline.adapters.notifications import unset_secrets
 from fireline.bootstrap import Context
+from fireline.domain.heartbeats import BEAT_EVERY, Heartbeat
+from fireline.services.heartbeats import record_heartbeat
 from fireline.services.outbox import deliver_next, fail_deliveries_off_channels, next_delivery_due
 from fireline.services.timers import FIRING_BATCH, fire_due_timers, next_due_at
 
@@ -49,6 +57,27 @@ def run_delivery_step(context: Context, channel: str) -> bool:
     return deliver_next(context.database, policy, context.send, channel, clock=context.clock)
 
 
+def new_heartbeat(now: datetime) -> Heartbeat:
+    """The heartbeat of a worker starting now in this process, under an ID of its own."""
+    return Heartbeat(
+        worker=uuid.uuid4().hex,
+        host=socket.gethostname()[:255],
+        pid=os.getpid(),
+        started_at=now,
+        beat_at=now,
+    )
+
+
+def run_heartbeat_step(context: Context, heartbeat: Heartbeat) -> Heartbeat:
+    """One heartbeat step: record that the worker `heartbeat` names is alive now (and forget
+    workers silent for a day); the heartbeat as recorded. Idempotent."""
+    beat = replace(heartbeat, beat_at=context.clock())
+    forgotten = record_heartbeat(context.database, beat)
+    if forgotten:
+        log.info("forgot the heartbeats of %d worker(s) silent for a day", forgotten)
+    return beat
+
+
 def run_worker(
     context: Context, stop: threading.Event, *, batch: int = FIRING_BATCH, poll: timedelta = POLL
 ) -> None:
@@ -56,8 +85,10 @@ def run_worker(
     the policy in force, and the timer loop in this thread."""
     policy = context.policies.current
     channels = [c.name for c in policy.channels]
+    heart = _Heart(context)
     log.info(
-        "worker started: policy %s v%d, batch %d, poll %.2f s, channels: %s",
+        "worker %s started: policy %s v%d, batch %d, poll %.2f s, channels: %s",
+        heart.heartbeat.worker,
         policy.name,
         context.policies.current_version,
         batch,
@@ -81,10 +112,13 @@ def run_worker(
 
     def timers() -> tuple[int, timedelta]:
         nonlocal swept_at
+        heart.beat_if_due()
         if time.monotonic() - swept_at > SWEEP_EVERY:
             swept_at = time.monotonic()
             fail_deliveries_off_channels(context.database, policy, now=context.clock())
-        return _timer_step(context, batch)
+        fired, wait = _timer_step(context, batch)
+        # However long `--poll` is, wake up in time for the next beat.
+        return fired, min(wait, heart.next_beat_in())
 
     _loop(stop, poll, timers)
     for lane in lanes:
@@ -114,6 +148,24 @@ def _loop(
             log.debug("%s: %d done", threading.current_thread().name, found)
         else:
             stop.wait(max(timedelta(0), min(wait, poll)).total_seconds())
+
+
+class _Heart:
+    """Beats for one worker every `BEAT_EVERY`, from its timer loop: a loop that hangs stops
+    beating, which is the point."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.heartbeat = new_heartbeat(context.clock())
+        self._next_at = time.monotonic()  # the first beat is due at once
+
+    def beat_if_due(self) -> None:
+        if time.monotonic() >= self._next_at:
+            self.heartbeat = run_heartbeat_step(self._context, self.heartbeat)
+            self._next_at = time.monotonic() + BEAT_EVERY.total_seconds()
+
+    def next_beat_in(self) -> timedelta:
+        return timedelta(seconds=max(0.0, self._next_at - time.monotonic()))
 
 
 def _timer_step(context: Context, batch: int) -> tuple[int, timedelta]:
@@ -146,14 +198,3 @@ def _delivery_step(context: Context, channel: str) -> tuple[int, timedelta]:
     if due > now:
         return 0, due - now
     return int(run_delivery_step(context, channel)), BUSY_WAIT
-
-
-def start_worker_thread(context: Context, *, batch: int = FIRING_BATCH) -> threading.Event:
-    """Run the worker in a daemon thread beside the API; set the returned event to stop it."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_worker, args=(context, stop), kwargs={"batch": batch}, daemon=True
-    )
-    thread.name = "fireline-worker"
-    thread.start()
-    return stop
