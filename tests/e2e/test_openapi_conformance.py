@@ -65,9 +65,11 @@ VIEWER_CONFIG = {
 
 
 def write_policy(directory: Path) -> Path:
-    """The default preset with an on-call schedule, so schedule routes have one to read."""
+    """The default preset with a schedule that has members, so schedule routes have shifts
+    to read."""
     document = dict(load_preset("default").document)
     document["schedules"] = [
+        *document["schedules"],
         {
             "name": "primary",
             "layers": [

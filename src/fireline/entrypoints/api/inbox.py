@@ -14,7 +14,9 @@ from fireline.services.inbox import InboxPage
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
-MAX_ID = 2**62
+MAX_ID = 2**31 - 1
+"""The largest delivery ID there can be (a 32-bit key): a larger `before` is a 422, not a
+database error."""
 
 
 class InboxMessageOut(BaseModel):
