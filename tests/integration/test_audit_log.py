@@ -224,3 +224,15 @@ def test_export_reads_every_entry_oldest_first_in_pages(
     since, until = WINDOW + timedelta(minutes=2), WINDOW + timedelta(minutes=5)
     ranged = export_audit(database, since=since, until=until)
     assert [r.entry.target for r in ranged] == ["token 2", "token 3", "token 4"]
+
+
+def test_nobody_can_make_today_s_entries_deletable_by_moving_the_horizon(
+    database: SqlDatabase,
+) -> None:
+    # Found in review: with no row to update, an INSERT of a far-future horizon made every
+    # entry deletable. The row exists from the migration, is never added, never passes now.
+    write(database, AuditEntry(WINDOW, "ana", AuditAction.TOKEN_CREATED, "token 1"))
+    assert refuses(database, "INSERT INTO audit_retention VALUES (1, '2999-01-01 00:00:00')")
+    assert refuses(database, "UPDATE audit_retention SET horizon = '2999-01-01 00:00:00'")
+    assert refuses(database, "DELETE FROM audit_log")
+    assert [r.entry.actor for r in entries(database)] == ["ana"]

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
 from fireline.adapters.db.tables import audit_log, audit_retention, login_throttles
+from fireline.adapters.db.types import UTCDateTime
 from fireline.domain.audit import AuditAction, AuditEntry, Tally, tally_of
 from fireline.domain.throttle import Throttle
 from fireline.services.access_ports import AuditQuery, RecordedAudit
@@ -139,12 +140,12 @@ class AuditStoreMixin:
 
     def prune_audit(self, before: datetime) -> int:
         # The horizon first: the delete trigger allows only entries that ended before it.
-        stmt = self._insert(audit_retention).values(id=1, horizon=before)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[audit_retention.c.id],
-            set_={"horizon": self._latest(audit_retention.c.horizon, stmt.excluded.horizon)},
+        # Its one row was made by the migration; it only moves forward.
+        self._connection.execute(
+            update(audit_retention)
+            .where(audit_retention.c.id == 1)
+            .values(horizon=self._latest(audit_retention.c.horizon, literal(before, UTCDateTime())))
         )
-        self._connection.execute(stmt)
         last = func.coalesce(audit_log.c.last_at, audit_log.c.at)
         removed = self._connection.execute(delete(audit_log).where(last < before))
         return int(removed.rowcount)
