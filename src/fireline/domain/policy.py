@@ -200,7 +200,7 @@ class Policy:
     contacts: tuple[Contact, ...] = ()
     escalation: EscalationRules = field(default_factory=EscalationRules)
     at_risk_share: float = AT_RISK_SHARE
-    clock_start: ClockStart = ClockStart.REPORTED
+    clock_start: ClockStart = ClockStart.DECLARED
     schedules: tuple[Schedule, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
     notifications: NotificationRules = field(default_factory=NotificationRules)

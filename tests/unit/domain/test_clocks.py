@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from fireline.adapters.policy_file import load_preset, parse_document
 from fireline.domain.clocks import (
     Clock,
     ClockState,
@@ -136,3 +137,13 @@ def test_an_incident_reported_twenty_minutes_ago_has_spent_twenty_minutes_of_its
         NOW - 5 * MIN,
     )
     assert resolution.elapsed == 20 * MIN
+
+
+def test_a_policy_that_does_not_say_starts_the_clocks_at_declaration_as_before() -> None:
+    # Versions stored before `clock_start` existed keep their incidents' clocks where they
+    # were: a report time given at declaration moved nothing then, and moves nothing now.
+    document = dict(load_preset("handbook_004").document)
+    del document["clock_start"]
+    policy = parse_document(document).policy
+    incident = replace(make_incident(severity=1), reported_at=NOW - 20 * MIN)
+    assert clocks_start(incident, policy) == NOW

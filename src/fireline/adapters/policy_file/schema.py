@@ -279,7 +279,8 @@ class PolicySpec(_Model):
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     access: AccessSpec = Field(default_factory=AccessSpec)
     at_risk_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)] = 0.75
-    clock_start: Literal["detected", "reported", "declared"] = "reported"
+    # Older stored versions have no such key: they keep the clocks they had (declaration).
+    clock_start: Literal["detected", "reported", "declared"] = "declared"
     contacts: list[ContactSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
