@@ -9,7 +9,7 @@ a query on the outbox; a room shows only what its reader may see of each inciden
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fireline.domain.access import Visibility
 from fireline.domain.errors import NotFound
@@ -41,19 +41,38 @@ def _console_channels(policy: Policy) -> list[str]:
     return [c.name for c in policy.channels if c.kind == CONSOLE]
 
 
+RESTRICTED = "A message about an incident you may not see"
+"""What the inbox shows in place of a message about an incident its reader may not see: the
+policy reached them (they are on call, say), but what the incident says stays with those who
+may see it."""
+
+
 def list_inbox(
-    database: Database, policy: Policy, person: str, *, before: int | None, limit: int = PAGE_SIZE
+    database: Database,
+    policy: Policy,
+    visibility: Visibility,
+    *,
+    before: int | None,
+    limit: int = PAGE_SIZE,
 ) -> InboxPage:
-    """The messages Fireline sent to `person`'s console inbox, newest first (IDs below
-    `before`, when given). Each was addressed to them, so they see all of it."""
+    """The messages Fireline sent to `visibility.user`'s console inbox, newest first (IDs
+    below `before`, when given). A message about an incident they may not see (restricted,
+    or their access was taken back) keeps its place but not its words (RESTRICTED)."""
     channels = _console_channels(policy)
     if not channels:
         return InboxPage([], None)
     with database.transaction(write=False) as store:
         found = store.inbox(
-            method=CONSOLE, address=person, channels=channels, before=before, limit=limit
+            method=CONSOLE, address=visibility.user, channels=channels, before=before, limit=limit
         )
-    return _page(found, found, limit)
+        seen = visible_ids(store, {m.incident_id for m in found if m.incident_id}, visibility)
+    shown = [
+        m
+        if m.incident_id is None or m.incident_id in seen
+        else replace(m, subject=RESTRICTED, text=RESTRICTED)
+        for m in found
+    ]
+    return _page(found, shown, limit)
 
 
 def list_room(

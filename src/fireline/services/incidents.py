@@ -304,14 +304,7 @@ def load_visible(
 ) -> Incident:
     """The incident if `visibility` may see it; otherwise NotFound, worded as for a missing one."""
     incident = _load(store, incident_id, for_update=for_update)
-    if visibility.sees_everything or can_see(
-        visibility,
-        is_restricted=incident.is_restricted,
-        reporter=incident.reporter,
-        is_granted=False,
-    ):
-        return incident
-    if store.has_access(incident_id, visibility.user):
+    if _sees(store, incident, visibility):
         return incident
     raise NotFound(f"no incident {incident_id!r}")
 
@@ -319,10 +312,14 @@ def load_visible(
 def visible_ids(store: Store, incident_ids: set[str], visibility: Visibility) -> set[str]:
     """Which of `incident_ids` exist for `visibility` (the rule of `load_visible`)."""
     found = store.get_incidents(sorted(incident_ids))
-    return {
-        incident.id
-        for incident in found.values()
-        if visibility.sees_everything
+    return {incident.id for incident in found.values() if _sees(store, incident, visibility)}
+
+
+def _sees(store: Store, incident: Incident, visibility: Visibility) -> bool:
+    """`can_see`, asking the store whether the caller was added by name only when the rule
+    alone says no (a restricted incident they did not report)."""
+    return (
+        visibility.sees_everything
         or can_see(
             visibility,
             is_restricted=incident.is_restricted,
@@ -330,7 +327,7 @@ def visible_ids(store: Store, incident_ids: set[str], visibility: Visibility) ->
             is_granted=False,
         )
         or store.has_access(incident.id, visibility.user)
-    }
+    )
 
 
 def _load(store: Store, incident_id: str, *, for_update: bool = False) -> Incident:

@@ -91,3 +91,24 @@ def test_a_page_position_beyond_any_message_id_is_422(client: TestClient) -> Non
     response = client.get("/api/v1/me/inbox", params={"before": 2**62})
     assert response.status_code == 422
     assert client.get("/api/v1/me/inbox", params={"before": 2**31 - 1}).status_code == 200
+
+
+def test_a_message_about_an_incident_the_reader_may_not_see_keeps_its_place_not_its_words(
+    context: Context, app: FastAPI, client: TestClient, clock: FakeClock
+) -> None:
+    # Found in review: the on-call responder was paged about a restricted (security)
+    # incident and the inbox showed its title, which GET /incidents/{id} hides from them.
+    sam = TestClient(app, headers=bearer(add_person(context, "sam", AccessRole.RESPONDER)))
+    _on_call(client, clock, "sam")
+    secret = declare(client, severity=1, type="security", title="Secret breach at ACME")
+    work(context)
+    assert sam.get(f"/api/v1/incidents/{secret['id']}").status_code == 404
+    (message,) = sam.get("/api/v1/me/inbox").json()["messages"]
+    assert message["incident_id"] == secret["id"]
+    assert "ACME" not in message["subject"] + message["text"]
+    assert message["subject"] == "A message about an incident you may not see"
+    # Added by name, sam sees the words.
+    granted = client.put(f"/api/v1/incidents/{secret['id']}/access/sam")
+    assert granted.status_code in (200, 201), granted.text
+    (message,) = sam.get("/api/v1/me/inbox").json()["messages"]
+    assert "Secret breach at ACME" in message["subject"]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from fireline.entrypoints.api.deps import CallerDep, ContextDep, VisibilityDep
+from fireline.entrypoints.api.deps import ContextDep, VisibilityDep
 from fireline.services import inbox
 from fireline.services.inbox import InboxPage
 
@@ -62,12 +62,12 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 @router.get("/me/inbox", response_model=InboxOut)
 def my_inbox(
-    context: ContextDep, caller: CallerDep, before: Before = None, limit: Limit = 50
+    context: ContextDep, visibility: VisibilityDep, before: Before = None, limit: Limit = 50
 ) -> InboxOut:
     """What Fireline sent you through a console channel (pages, notices, reminders), newest
     first: the inbox every person has, without email or chat set up."""
     policy = context.policies.current
-    found = inbox.list_inbox(context.database, policy, caller.name, before=before, limit=limit)
+    found = inbox.list_inbox(context.database, policy, visibility, before=before, limit=limit)
     return _out(found)
 
 
