@@ -183,3 +183,17 @@ def test_check_refuses_an_alias_inside_the_value_it_names(tmp_path: Path) -> Non
     result = runner.invoke(policy_app, ["check", str(path)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{path}:2: the alias *loop is inside the value it names")
+
+
+def test_check_words_twenty_problems_and_counts_the_rest(valid_file: Path) -> None:
+    # Found in review: a file with 10,000 unknown keys took seconds to word, each with its
+    # "did you mean"; the same mistake repeated is one mistake to fix.
+    extra = "".join(f"unknown_key_{n}: {n}\n" for n in range(500))
+    valid_file.write_text(valid_file.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    result = runner.invoke(policy_app, ["check", str(valid_file)])
+    assert result.exit_code == 2
+    problems = result.stderr.strip().splitlines()
+    assert len(problems) == 21
+    assert f"{valid_file}:1: 480 more problems are not shown: fix these and check again" in (
+        problems
+    )

@@ -23,7 +23,11 @@ from fireline.adapters.policy_file.checks import Issue, find_problems
 from fireline.adapters.policy_file.errors import PolicyFileError, PolicyProblem
 from fireline.adapters.policy_file.escalation_checks import find_escalation_problems
 from fireline.adapters.policy_file.lines import DocumentTooLarge, LineIndex, Loc, parse_yaml
-from fireline.adapters.policy_file.messages import describe_validation_error
+from fireline.adapters.policy_file.messages import (
+    MAX_PROBLEMS,
+    describe_validation_error,
+    more_problems,
+)
 from fireline.adapters.policy_file.notification_checks import (
     find_notification_notes,
     find_notification_problems,
@@ -35,7 +39,7 @@ from fireline.adapters.policy_file.schedule_checks import (
 from fireline.adapters.policy_file.schema import PolicySpec
 from fireline.domain.policy import Policy
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 256_000
 """A policy is a few hundred lines; anything far larger is a mistake (or an attack)."""
 
 
@@ -173,6 +177,8 @@ def _validate(
 def _error(
     source: str, index: LineIndex, issues: list[Issue], fixed_lines: dict[Loc, int]
 ) -> PolicyFileError:
+    if len(issues) > MAX_PROBLEMS + 1:
+        issues = [*issues[:MAX_PROBLEMS], more_problems(len(issues) - MAX_PROBLEMS)]
     return PolicyFileError(
         PolicyProblem(
             source=source,

@@ -51,11 +51,18 @@ SECRET_KEYS = frozenset({"password", "secret", "token", "auth_token", "webhook_u
 """Channel keys whose values a problem never repeats (they are secrets)."""
 
 
+MAX_PROBLEMS = 20
+"""Problems worded per load, at most; the rest are counted. A file with thousands of the same
+mistake is one mistake to fix, and wording each (with its "did you mean") costs seconds."""
+
+
 def describe_validation_error(error: ValidationError, index: LineIndex) -> list[Issue]:
-    """One `Issue` per pydantic error. With a line index, paths stop at what the file contains
-    (a target written as text reports at the target, not at its implied ``within``)."""
+    """One `Issue` per pydantic error, for the first MAX_PROBLEMS of them, and one that counts
+    the rest. With a line index, paths stop at what the file contains (a target written as
+    text reports at the target, not at its implied ``within``)."""
     issues = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    for detail in details[:MAX_PROBLEMS]:
         full: Loc = tuple(detail["loc"])
         loc = _without_tags(full)
         if index.lines and detail["type"] != "missing":
@@ -65,7 +72,14 @@ def describe_validation_error(error: ValidationError, index: LineIndex) -> list[
             value = None
             detail = {**detail, "input": "(hidden)"}
         issues.append(Issue(loc, value, _message(detail, full)))
+    if len(details) > MAX_PROBLEMS:
+        issues.append(more_problems(len(details) - MAX_PROBLEMS))
     return issues
+
+
+def more_problems(count: int) -> Issue:
+    """The line that stands for `count` problems not worded one by one."""
+    return Issue((), None, f"{count} more problems are not shown: fix these and check again")
 
 
 def _without_tags(loc: Loc) -> Loc:
