@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Server, base_env
+from tests.e2e.conftest import Server, base_env, start_server
+from tests.notifying import preset_text
 
 ID_FORMAT = re.compile(r"^INC-\d{4}-\d{4}-\d{3,}$")
 
@@ -220,3 +221,23 @@ def test_the_cli_prints_server_text_as_written_never_as_markup(demo_server: Serv
     assert "[/data]" in shown.stdout
     assert "[bold]now[/bold]" in shown.stdout
     assert "[link=https://evil.example]" in shown.stdout
+
+
+def test_demo_incidents_are_not_added_under_a_policy_that_sends_off_the_machine(
+    tmp_path: Path,
+) -> None:
+    # Found in review: demo incidents' later escalations went to a real policy's rooms.
+    text = preset_text("handbook_004") + (
+        "channels:\n  - {kind: webhook, name: hooks, url: 'https://hooks.example.com/x', "
+        "secret: a-webhook-secret-of-some-length}\n"
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    env = base_env(data, f"sqlite:///{data / 'fireline.db'}") | {"FIRELINE_POLICY": str(policy)}
+    for server in start_server(env, data, "--demo"):
+        log = server.log.read_text()
+        assert "no demo incidents added: the policy's channels hooks would send" in log
+        listed = httpx.get(f"{server.url}/api/v1/incidents", headers=server.headers("admin"))
+        assert listed.json()["items"] == []

@@ -13,7 +13,7 @@ from fireline.domain.incident import Draft
 from fireline.domain.lifecycle import Status
 from fireline.domain.names import NameKind, NameReference
 from fireline.domain.people import Team, User
-from fireline.domain.policy import Service
+from fireline.domain.policy import Policy, Service
 from fireline.services import catalog, incidents, oncall, people
 from fireline.services import response as responding
 from fireline.services.access_ports import PasswordHasher
@@ -216,6 +216,12 @@ DEMO_INCIDENTS = (
         commander="alex",
     ),
 )
+
+
+def channels_leaving_the_machine(policy: Policy) -> list[str]:
+    """The policy's channels that send off this machine (all but console channels): demo
+    incidents, made up, must not reach real people or rooms through them unless asked."""
+    return [channel.name for channel in policy.channels if channel.kind != "console"]
 
 
 def seed_demo(database: Database, policies: PolicyBook, *, now: datetime) -> bool:

@@ -26,6 +26,7 @@ from fireline.services.demo import (
     DEMO_INCIDENTS,
     DEMO_PEOPLE,
     DEMO_SERVICES,
+    channels_leaving_the_machine,
     demo_password,
     seed_demo,
     seed_demo_people,
@@ -76,6 +77,13 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes")] = 1,
     demo: Annotated[bool, flag("--demo", "fill an empty database with demo data")] = False,
+    demo_notify: Annotated[
+        bool,
+        flag(
+            "--demo-notify",
+            "let demo incidents notify through the policy's channels that leave this machine",
+        ),
+    ] = False,
     migrate: Annotated[bool, typer.Option(help="migrate the database on start", metavar="")] = True,
     access_log: Annotated[bool, typer.Option(help="log every HTTP request", metavar="")] = False,
     worker: Annotated[
@@ -110,7 +118,16 @@ def serve(
                         highlight=False,
                         markup=False,
                     )
-        if seed_demo(context.database, context.policies, now=context.clock()):
+        leaving = channels_leaving_the_machine(context.policies.current)
+        if leaving and not demo_notify:
+            out.print(
+                "demo mode: no demo incidents added: the policy's channels "
+                f"{', '.join(leaving)} would send messages about them off this machine "
+                "(pass --demo-notify to add them anyway)",
+                highlight=False,
+                markup=False,
+            )
+        elif seed_demo(context.database, context.policies, now=context.clock()):
             out.print(
                 f"demo mode: added a demo organisation ({len(DEMO_SERVICES)} services, "
                 f"{len(DEMO_INCIDENTS)} incidents)"
