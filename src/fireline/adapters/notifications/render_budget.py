@@ -32,8 +32,12 @@ MAX_BUILT = 100_000
 """The heaviest value one operation or filter may build: characters or items."""
 MAX_NUMBER_BITS = 256
 """The largest whole number a template may compute with (about 77 decimal digits)."""
-MAX_WORK = 2_000_000
-"""What one render may spend in all: the weight of every value it builds or reads."""
+MAX_WORK = 200_000
+"""What one render may spend in all: the weight of every value it builds or reads, and
+CALL_COST for every filter or test it runs. Fireline's own templates spend a few hundred."""
+CALL_COST = 20
+"""What running one filter or test costs besides the weight of its values: a call costs far
+more than reading a character, so ``select`` over 100,000 items must not pass as cheap."""
 
 
 class RenderRefused(SecurityError):

@@ -41,6 +41,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from fireline.adapters.notifications.render_budget import (
+    CALL_COST,
     MAX_BUILT,
     MAX_NUMBER_BITS,
     RenderRefused,
@@ -147,7 +148,7 @@ def _bounded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)  # keeps Jinja's pass_context/… marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        charge(sum(weight(argument) for argument in (*args, *kwargs.values())))
+        charge(CALL_COST + sum(weight(argument) for argument in (*args, *kwargs.values())))
         result = function(*args, **kwargs)
         if isinstance(result, _SEQUENCES):
             check_built(weight(result), f"|{name}")
