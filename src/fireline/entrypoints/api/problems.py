@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
+from fireline.domain.catalog import SERVICE_NAME
 from fireline.domain.errors import (
     Conflict,
     FirelineError,
@@ -26,6 +27,7 @@ from fireline.domain.errors import (
     NotFound,
     TooManyAttempts,
 )
+from fireline.domain.people import EMAIL, HANDLE, PHONE
 from fireline.entrypoints.api.permissions import served_routes
 
 PROBLEM_JSON = "application/problem+json"
@@ -135,6 +137,18 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+_PATTERN_WORDS = {
+    HANDLE.pattern: "is not a valid name (allowed: 1 to 64 lower-case letters, digits, '.', "
+    "'_' or '-', starting with a letter or digit)",
+    EMAIL.pattern: "is not an email address (allowed: name@example.com)",
+    PHONE.pattern: "use E.164 form: + and 7 to 15 digits, such as +4915112345678",
+    SERVICE_NAME.pattern: "is not a valid service name (allowed: 1 to 63 lower-case letters, "
+    "digits, '-' or '_', starting with a letter or digit)",
+}
+"""What a value that does not match a documented pattern is told, in the domain's words
+(pydantic would quote the regular expression)."""
+
+
 def _validation_problem(error: RequestValidationError) -> Response:
     errors = []
     for item in error.errors():
@@ -147,6 +161,11 @@ def _validation_problem(error: RequestValidationError) -> Response:
             message = "unknown field"
         elif kind == "missing":
             message = "is required"
+        elif kind == "string_pattern_mismatch":
+            pattern = str((item.get("ctx") or {}).get("pattern", ""))
+            message = _PATTERN_WORDS.get(pattern, "does not have the allowed form")
+        elif kind == "timezone_aware":
+            message = "must have a time zone, such as 2026-11-25T10:00:00Z"
         else:
             message = str(item.get("msg", "is invalid"))
         errors.append({"field": _field(loc), "message": message})
