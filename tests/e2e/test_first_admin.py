@@ -138,3 +138,21 @@ def test_the_first_admin_can_be_made_before_any_server_ran(tmp_path: Path) -> No
     assert worker.returncode == 2
     assert "run `fireline db upgrade`" in worker.stderr
     assert "Traceback" not in worker.stderr
+
+
+def test_without_a_terminal_the_password_prompt_says_what_to_do(tmp_path: Path) -> None:
+    # Found by a new user: getpass's "Can not control echo" warning, then "Aborted."
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    env["FIRELINE_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-m", "fireline", "user", "create", "ana", "--email", "a@x.test"]
+    for stdin, words in (
+        ("", "no password given and no terminal to ask at: pass --password-stdin"),
+        ("short\n", "at least 12 characters"),
+    ):
+        asked = subprocess.run(
+            command, env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert asked.returncode == 2
+        assert words in asked.stderr
+        assert "Warning" not in asked.stderr
+        assert "again:" not in asked.stderr  # a short password is refused before the repeat

@@ -33,12 +33,13 @@ def post_update(
     if as_json:
         _emit_json(posted)
         return
-    out.print(
-        plain(
-            f"update sent to {', '.join(posted['audiences'])}: {posted['deliveries']} "
-            "message(s) queued"
-        )
-    )
+    audiences = ", ".join(posted["audiences"])
+    if posted["deliveries"]:
+        said = f"update sent to {audiences}: {posted['deliveries']} message(s) queued"
+    else:
+        # Recorded on the timeline, and the cadence moved on, but nobody will get it.
+        said = f"update recorded for {audiences}, but it reached nobody (see below)"
+    out.print(plain(said))
     for audience_name, due in posted["next_due"].items():
         out.print(plain(f"  next update for {audience_name}: {due or 'as needed'}"))
     for why in posted["unreached"]:
@@ -65,4 +66,7 @@ def deliveries(incident_id: str, as_json: JsonFlag = False) -> None:
             str(d["attempts"]),
             plain(detail),
         )
+    if not log["deliveries"]:
+        out.print("no messages: the timeline says whom each notice was meant for, and why not")
+        return
     out.print(table)

@@ -19,7 +19,7 @@ from rich.console import Console
 from fireline.bootstrap import Context, prepare_storage
 from fireline.domain.access import AccessRole, Caller, Scope
 from fireline.domain.errors import FirelineError
-from fireline.domain.people import User
+from fireline.domain.people import MIN_PASSWORD, User
 from fireline.entrypoints.cli.admin import context_or_exit, settings_or_exit
 from fireline.entrypoints.cli.options import flag
 from fireline.services import people, tokens
@@ -39,6 +39,23 @@ def _local() -> Context:
     if settings.migrate_on_start:
         prepare_storage(settings)
     return context_or_exit(settings)
+
+
+def _ask(prompt: str) -> str:
+    """A password typed at the terminal (not shown), or, without one, the next line of
+    standard input (a script answering the prompt). Exit 2 when there is none."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    err.print(prompt, end="", highlight=False)
+    line = sys.stdin.readline()
+    if not line:
+        err.print(
+            "\n[red]error:[/red] no password given and no terminal to ask at: pass "
+            "--password-stdin (and the password on standard input) or --no-password",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return line.rstrip("\n")
 
 
 @user_app.command("create")
@@ -61,8 +78,12 @@ def create_user(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif not no_password:
-        password = getpass.getpass("password (12+ characters): ")
-        if getpass.getpass("again: ") != password:
+        password = _ask(f"password ({MIN_PASSWORD}+ characters): ")
+        if len(password) < MIN_PASSWORD:
+            # Before asking again: typing a short one twice helps nobody.
+            err.print(f"[red]error:[/red] at least {MIN_PASSWORD} characters", highlight=False)
+            raise typer.Exit(2)
+        if _ask("again: ") != password:
             err.print("[red]error:[/red] the passwords differ", highlight=False)
             raise typer.Exit(2)
     context = _local()
