@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-STARTUP_TIMEOUT_S = 30
+STARTUP_TIMEOUT_S = 120
+"""A hang guard for a server to start (a loaded machine can take tens of seconds)."""
 
 
 @dataclass
