@@ -130,11 +130,13 @@ class Workers:
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGCONT)  # a frozen process ignores SIGTERM
-            process.terminate()
+                process.terminate()
+        for process in self.processes:
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=30)  # a hang guard
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
 
 
 def in_write_transaction(pid: int, database_url: str, engine: Engine) -> bool:
