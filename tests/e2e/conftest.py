@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 STARTUP_TIMEOUT_S = 120
-"""A hang guard: on a loaded 2-core machine, `serve --workers 2` takes half a minute to start."""
+"""A hang guard for a server to start (a loaded machine can take tens of seconds)."""
 
 
 @dataclass

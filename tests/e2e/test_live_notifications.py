@@ -6,7 +6,6 @@ delivery log. Handbook 004's preset with this machine's channels, as a user woul
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +15,7 @@ import pytest
 
 from tests.e2e.conftest import Server, base_env, start_server
 from tests.notifying import Receivers, preset_text, receivers, write_policy
-
-PROMPTLY_S = 5.0
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -75,7 +73,7 @@ def test_serve_pages_the_on_call_and_the_cli_tells_the_executives(
     assert declared.returncode == 0, declared.stderr
     incident_id = json.loads(declared.stdout)["id"]
 
-    _wait_for(lambda: len(servers.mailbox.messages) == 1)
+    eventually(lambda: len(servers.mailbox.messages) == 1, what="the page delivered")
     (page,) = servers.mailbox.messages
     assert page["To"] == "ana@example.com"
     assert f"https://fireline.example.com/api/v1/incidents/{incident_id}" in page.get_content()
@@ -91,7 +89,7 @@ def test_serve_pages_the_on_call_and_the_cli_tells_the_executives(
     )
     assert posted.returncode == 0, posted.stderr
     assert "update sent to executives: 1 message(s) queued" in posted.stdout
-    _wait_for(lambda: len(servers.mailbox.messages) == 2)
+    eventually(lambda: len(servers.mailbox.messages) == 2, what="the update delivered")
     update = servers.mailbox.messages[1]
     assert update["To"] == "execs@example.com"
     assert "Update: Rolled back the deploy" in update.get_content()
@@ -101,10 +99,3 @@ def test_serve_pages_the_on_call_and_the_cli_tells_the_executives(
     assert log.stdout.count("delivered") == 2
     assert "execs@example.com" not in log.stdout  # the table names people, not addresses
     assert "Traceback" not in live_server.log.read_text()
-
-
-def _wait_for(condition: object) -> None:
-    deadline = time.monotonic() + PROMPTLY_S
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "not delivered in time"
-        time.sleep(0.05)

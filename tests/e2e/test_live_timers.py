@@ -1,12 +1,14 @@
-"""Live: a real `fireline serve` (with its embedded worker) fires each timer within 1 s.
+"""Live: a real `fireline serve` (with its embedded worker) fires every timer, once each,
+and none before it is due.
 
-The policy's waits are seconds long (tests/seconds_policy.py), so this runs in real time;
-it is the one place where the clock is the wall clock, because being on time is the point.
+The policy's waits are seconds long (tests/seconds_policy.py), so this runs on the wall
+clock. How late timers fire under load is measured by the benchmark (`bench/timers.py`),
+not asserted here: on a shared machine it is luck, and a test must not depend on luck.
 """
 
 from __future__ import annotations
 
-import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +23,8 @@ from tests.seconds_policy import (
     TIMERS_PER_INCIDENT,
     write_seconds_policy,
 )
+from tests.waiting import HANG_GUARD_S, eventually
 
-ON_TIME_S = 1.0
 INCIDENTS = 3
 
 
@@ -33,7 +35,7 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[Server]:
     yield from start_server(env, tmp_path)
 
 
-def test_every_timer_fires_within_a_second_of_its_due_time(live_server: Server) -> None:
+def test_every_timer_fires_once_and_never_before_it_is_due(live_server: Server) -> None:
     made = live_server.local(
         "user", "create", "ana", "--email", "ana@example.test", "--role", "admin", "--no-password"
     )
@@ -48,31 +50,32 @@ def test_every_timer_fires_within_a_second_of_its_due_time(live_server: Server) 
         )
         assert declared.status_code == 201, declared.text
         ids.append(declared.json()["id"])
-    # Waits for the last timer's due time (this test is about real time), then reads.
-    deadline = time.monotonic() + LAST_TIMER_AFTER_S + 10
-    timers: dict[str, list[dict[str, object]]] = {}
-    while time.monotonic() < deadline:
-        timers = {
+
+    def planned() -> dict[str, list[dict[str, object]]]:
+        return {
             incident_id: httpx.get(
                 f"{live_server.url}/api/v1/incidents/{incident_id}/timers", headers=headers
             ).json()["timers"]
             for incident_id in ids
         }
-        if all(t["fired_at"] for planned in timers.values() for t in planned):
-            break
-        time.sleep(0.5)
-    for incident_id, planned in timers.items():
-        assert len(planned) == TIMERS_PER_INCIDENT
-        for timer in planned:
-            assert timer["fired_at"], f"{incident_id} {timer['key']} never fired"
-            late = _instant(timer["fired_at"]) - _instant(timer["due_at"])
-            assert 0 <= late.total_seconds() <= ON_TIME_S, (incident_id, timer)
+
+    # The last timer is due LAST_TIMER_AFTER_S after declaration; the guard only stops a hang.
+    eventually(
+        lambda: all(t["fired_at"] for timers in planned().values() for t in timers),
+        what="every timer fired",
+        guard_s=LAST_TIMER_AFTER_S + HANG_GUARD_S,
+        state=planned,
+    )
+    for incident_id, timers in planned().items():
+        assert len(timers) == TIMERS_PER_INCIDENT
+        for timer in timers:
+            assert _instant(timer["fired_at"]) >= _instant(timer["due_at"]), (incident_id, timer)
         timeline = httpx.get(
             f"{live_server.url}/api/v1/incidents/{incident_id}/timeline", headers=headers
         ).json()["events"]
-        fired = [e for e in timeline if e["kind"] in TIMER_KINDS]
-        assert len(fired) == TIMERS_PER_INCIDENT
-        assert not any("late by" in e["summary"] for e in fired)
+        fired = Counter(e["after"]["key"] for e in timeline if e["kind"] in TIMER_KINDS)
+        assert set(fired) == {t["key"] for t in timers}, incident_id
+        assert set(fired.values()) == {1}, f"{incident_id}: a timer fired twice: {fired}"
 
 
 def _instant(text: object) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,14 @@ from fireline.adapters.notifications import DeliveryFailed, channel_for
 from fireline.adapters.notifications.webhook import SIGNATURE_HEADER
 from fireline.domain.messages import ChannelConfig, Message
 from fireline.entrypoints.cli.main import app
-from tests.channel_receivers import free_port, http_receiver, smtp_server, twilio_answer
+from tests.channel_receivers import (
+    Answer,
+    Received,
+    free_port,
+    http_receiver,
+    smtp_server,
+    twilio_answer,
+)
 
 SECRET = "a-webhook-secret-of-some-length"
 CHANNELS_ONLY = (
@@ -99,10 +107,19 @@ def test_webhook_failures_say_whether_a_retry_can_help(status: int, permanent: b
 
 
 def test_a_receiver_slower_than_the_timeout_is_a_transient_failure() -> None:
+    gave_up = threading.Event()
+
+    def answer_once_the_sender_gave_up(got: Received) -> Answer:
+        gave_up.wait(120)  # a hang guard
+        return 200, {}, b""
+
     with http_receiver() as (url, receiver):
-        receiver.delay = 1.0  # the receiver is slow; the channel gives up after 0.2 s
-        with pytest.raises(DeliveryFailed) as failed:
-            channel_for(webhook_config(url, timeout=0.2)).send(MESSAGE, "ops")
+        receiver.answer = answer_once_the_sender_gave_up
+        try:
+            with pytest.raises(DeliveryFailed) as failed:
+                channel_for(webhook_config(url, timeout=0.2)).send(MESSAGE, "ops")
+        finally:
+            gave_up.set()
     assert not failed.value.permanent
 
 

@@ -6,7 +6,6 @@ dies mid-delivery (its lease runs out, another sends the same message again, onc
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from fireline.services.updates import list_deliveries
 from tests.channel_receivers import Received
 from tests.integration.api.conftest import FakeClock
 from tests.notifying import Receivers, add_user, make_context, receivers, work, write_policy
+from tests.waiting import eventually
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 ALL = Visibility("admin", sees_open=True, sees_restricted=True)
@@ -352,7 +352,7 @@ def test_a_live_worker_keeps_its_lease_however_slowly_the_receiver_answers(
 
     def slow_send(config: object, message: Message, to: str) -> str:
         started.set()
-        release.wait(10)
+        assert release.wait(120)  # a hang guard
         return "answered at last"
 
     done: list[bool] = []
@@ -364,11 +364,18 @@ def test_a_live_worker_keeps_its_lease_however_slowly_the_receiver_answers(
         )
     )
     worker.start()
-    assert started.wait(5)
+    assert started.wait(120)  # a hang guard
     clock.advance(seconds=3 * lease_for(2.0).total_seconds())  # far past the first lease
-    time.sleep(0.2)  # the sending worker renews from the clock's new now
+
+    def lease_ends() -> datetime:
+        ((delivery, _),) = list_deliveries(context.database, incident_id, visibility=ALL)
+        return delivery.due_at
+
+    # The sending worker renews its lease from the clock's new now …
+    eventually(lambda: lease_ends() > clock(), what="the lease renewed")
+    # … so another worker finds nothing to take over.
     assert not deliver_next(context.database, policy, context.send, "texts", clock=clock)
     release.set()
-    worker.join(5)
+    worker.join(120)  # a hang guard
     assert done == [True]
     assert log(context, incident_id) == [("sms", "delivered", 1, ["delivered"], None)]
