@@ -107,8 +107,8 @@ class Workers:
 
     def is_working(self, index: int) -> bool:
         """Whether worker `index` has built its context and entered its loop (its log says
-        "worker started"): the writes of its start-up are behind it."""
-        return "worker started" in self.log_of[index].read_text()
+        "worker … started: policy …"): the writes of its start-up are behind it."""
+        return " started: policy " in self.log_of[index].read_text()
 
     def owner_of(self, port: int) -> int | None:
         """The worker with an open TCP connection whose local port is `port`, if any."""
