@@ -48,7 +48,7 @@ GOOD = {"title": "Checkout is down", "type": "infrastructure"}
         ({**GOOD, "severity": 9}, "severity", "allowed: 1, 2, 3, 4"),
         ({**GOOD, "services": ["nope"]}, "services", "not in the service catalog"),
         ({**GOOD, "impact": "huge", "urgency": "high"}, "impact", "allowed: high, medium, low"),
-        ({**GOOD, "detected_at": "2026-11-25T09:00:00"}, "detected_at", "timezone"),
+        ({**GOOD, "detected_at": "2026-11-25T09:00:00"}, "detected_at", "time zone"),
     ],
 )
 def test_invalid_incidents_are_refused_with_the_field_named(
