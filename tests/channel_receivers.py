@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -32,15 +31,10 @@ from urllib.parse import parse_qsl
 
 from aiosmtpd.controller import Controller
 
+from tests.ports import free_port
+
 TRICKLE_S = 0.2
 """How often a held request's answer gets another byte: far more often than any timeout."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.ports import free_port
 
 STARTUP_TIMEOUT_S = 120
 """A hang guard for a server to start (a loaded machine can take tens of seconds)."""
@@ -66,13 +67,6 @@ class Server:
             timeout=60,
             check=False,
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import STARTUP_TIMEOUT_S, free_port
+from tests.e2e.conftest import STARTUP_TIMEOUT_S
+from tests.ports import free_port
 
 USUAL_UMASK = 0o022
 

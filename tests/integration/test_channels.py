@@ -20,11 +20,11 @@ from fireline.entrypoints.cli.main import app
 from tests.channel_receivers import (
     Answer,
     Received,
-    free_port,
     http_receiver,
     smtp_server,
     twilio_answer,
 )
+from tests.ports import free_port
 
 SECRET = "a-webhook-secret-of-some-length"
 CHANNELS_ONLY = (

@@ -6,7 +6,9 @@ organisation writes, so each one is also a worked example of the policy file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -62,7 +64,17 @@ def load_preset(name: str) -> LoadedPolicy:
                 )
             ]
         )
-    return load_policy_file(presets[name])
+    loaded = _load_shipped(presets[name])
+    # The document is a plain dict that callers may change (to write a variant); each gets
+    # its own. The policy itself is immutable.
+    return replace(loaded, document=copy.deepcopy(loaded.document))
+
+
+@cache
+def _load_shipped(path: Path) -> LoadedPolicy:
+    # Presets are package data, which does not change while Fireline runs: each is parsed
+    # and validated once per process (a server builds a context per worker, tests per test).
+    return load_policy_file(path)
 
 
 def _read_info(path: Path) -> PresetInfo:
