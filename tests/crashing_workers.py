@@ -29,8 +29,10 @@ from sqlalchemy.engine import make_url
 from fireline.bootstrap import Context
 from fireline.domain.incident import Draft
 from fireline.services.incidents import declare_incidents
+from tests.stopping_worker import STOPPED_MID_STEP
 from tests.waiting import eventually
 
+ROOT = Path(__file__).resolve().parent.parent
 WAL_WRITE_LOCK = 120
 """The byte of SQLite's `-shm` file that a connection locks for writing from the start of a
 write transaction to its end (https://sqlite.org/walformat.html, "the WAL write lock")."""
@@ -46,10 +48,17 @@ def worker_env(database_url: str, policy: Path, data_dir: Path) -> dict[str, str
     }
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    env: dict[str, str], log: Path, *, stopping: bool = False
+) -> subprocess.Popen[bytes]:
+    """A real worker writing to `log`; `stopping`: one that stops itself in the middle of
+    its first firing step (`tests.stopping_worker`)."""
+    program = "tests.stopping_worker" if stopping else "fireline"
+    command = ["worker"] if not stopping else []
     with log.open("a") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "fireline", "worker", "--batch", "3", "--poll", "0.05"],
+            [sys.executable, "-m", program, *command, "--batch", "3", "--poll", "0.05"],
+            cwd=ROOT,  # where `tests` is a package
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -57,12 +66,16 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 class Workers:
-    """`count` real workers, each writing its own log in `logs`. `kill(i)` kills worker i
-    with SIGKILL, waits until it is gone, counts the kill and starts the worker again;
-    `frozen(i)` stops it (SIGSTOP) for the block. All are stopped on leaving."""
+    """`count` real workers, each writing its own log in `logs`; those in `stopping` stop
+    themselves in the middle of their first firing step (`tests.stopping_worker`). `kill(i)` kills
+    worker i with SIGKILL, waits until it is gone, counts the kill and starts the worker
+    again; `frozen(i)` stops it (SIGSTOP) for the block. All are stopped on leaving."""
 
-    def __init__(self, env: dict[str, str], logs: Path, *, count: int) -> None:
+    def __init__(
+        self, env: dict[str, str], logs: Path, *, count: int, stopping: frozenset[int] = frozenset()
+    ) -> None:
         self.env, self.logs, self.count = env, logs, count
+        self.stopping = set(stopping)
         self.kills = 0
         self.started = 0
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -70,24 +83,32 @@ class Workers:
 
     def __enter__(self) -> Workers:
         self.logs.mkdir(exist_ok=True)
-        for _ in range(self.count):
-            process, log = self._start()
+        for index in range(self.count):
+            process, log = self._start(index)
             self.processes.append(process)
             self.log_of.append(log)
         return self
 
-    def _start(self) -> tuple[subprocess.Popen[bytes], Path]:
+    def _start(self, index: int) -> tuple[subprocess.Popen[bytes], Path]:
         self.started += 1
         log = self.logs / f"worker-{self.started}.log"
-        return start_worker(self.env, log), log
+        return start_worker(self.env, log, stopping=index in self.stopping), log
 
-    def kill(self, index: int) -> None:
-        """Kill worker `index` (frozen or not), wait until it is gone, and start it again."""
+    def kill(self, index: int, *, stopping: bool | None = None) -> None:
+        """Kill worker `index` (frozen or not), wait until it is gone, and start it again:
+        as one that stops itself mid-step if `stopping` (None: as it was)."""
         process = self.processes[index]
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=120)  # a hang guard: SIGKILL cannot be refused
         self.kills += 1
-        self.processes[index], self.log_of[index] = self._start()
+        if stopping is not None:
+            (self.stopping.add if stopping else self.stopping.discard)(index)
+        self.processes[index], self.log_of[index] = self._start(index)
+
+    def has_stopped_mid_step(self, index: int) -> bool:
+        """Whether worker `index`, one that stops itself (`stopping`), has stopped in the
+        middle of a firing step (its log says so)."""
+        return STOPPED_MID_STEP in self.log_of[index].read_text()
 
     @contextmanager
     def frozen(self, index: int) -> Iterator[subprocess.Popen[bytes]]:

@@ -2,16 +2,14 @@
 each time in the middle of firing timers.
 
 Incidents are declared in waves under a policy whose waits are seconds long, so timers come
-due all through the run. One worker is steady; the other, the victim, is killed and
-restarted, and every kill lands inside one of its firing steps by construction: the test
-freezes the victim (SIGSTOP) and looks at what it holds in the database. On PostgreSQL a
-firing step has locked the timers it claimed, which gives its transaction an ID (a worker's
-reads never get one). On SQLite, where one worker writes at a time, the steady worker is
-frozen outside its steps meanwhile (on a busy machine it would otherwise take nearly every
-turn), so timers that fire are the victim's; once some have, its start-up writes (a sweep
-of messages of removed channels) are behind it, and holding the database's write lock
-means it is firing. If the frozen victim is mid-step it is killed; otherwise it goes on
-(SIGCONT) and is looked at again.
+due all through the run. One worker is steady; the other, the victim, runs as
+`tests.stopping_worker`, which stops in the middle of its first firing step, after marking
+its timers fired and before committing, and says so. While the test waits for that, the
+steady worker is frozen where it keeps no other writer waiting, so the due timers are the
+victim's: every kill lands mid-step by construction, however busy the machine. The test
+checks what the stopped victim holds in the database (an open transaction that has locked
+rows on PostgreSQL, the write lock on SQLite), kills it and starts it again; the last
+restart is a plain worker, which helps the steady one fire what is left.
 
 Afterwards every timer that came due must be on its incident's timeline exactly once: each
 kill rolled a step back, and the steady worker or the restarted one fired its timers.
@@ -22,15 +20,14 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import ColumnElement, func, select
 
+from fireline.adapters.db.engine import WRITE_OPTION
 from fireline.adapters.db.tables import timeline, timers
 from fireline.bootstrap import Context, build_context
 from fireline.settings import Settings
@@ -88,18 +85,33 @@ def test_a_worker_killed_mid_step_again_and_again_loses_and_repeats_nothing(
         nonlocal waves, looks
         looks += 1
         if looks % 20 == 1 and _unfired(context) < PER_WAVE * TIMERS_PER_INCIDENT // 2:
-            declare_wave(context, waves, PER_WAVE)
-            waves += 1
+            # Declared while the victim is frozen outside any write turn: on SQLite, a
+            # victim stopped mid-step holds the write lock, and the declaration would wait
+            # for it forever.
+            with workers.frozen(VICTIM) as victim:
+                if not holds_write_turn(victim.pid, database_url):
+                    declare_wave(context, waves, PER_WAVE)
+                    waves += 1
         return waves
 
-    with Workers(env, tmp_path / "logs", count=2) as workers:
+    def victim_stopped() -> bool:
+        if workers.has_stopped_mid_step(VICTIM):
+            return True
+        more()
+        return False
+
+    with Workers(env, tmp_path / "logs", count=2, stopping=frozenset({VICTIM})) as workers:
         while workers.kills < KILLS:
             # Waves come only while the victim works, not while it starts again: otherwise
             # a slow machine would make more work for itself.
             eventually(lambda: workers.is_working(VICTIM), what="the victim at work")
-            with _victims_turn(workers, context, database_url) as before:
-                caught = partial(_killed_mid_step, workers, context, database_url, more, before)
-                eventually(caught, what="the victim in the middle of a firing step", poll_s=0.002)
+            with _steady_aside(workers, database_url):
+                eventually(victim_stopped, what="the victim stopped in the middle of a firing step")
+                victim = workers.processes[VICTIM].pid
+                assert in_write_transaction(victim, database_url, context.database.engine), (
+                    "the victim stopped outside a firing step's transaction"
+                )
+                workers.kill(VICTIM, stopping=workers.kills + 1 < KILLS)
         eventually(lambda: more() >= WAVES, what=f"{WAVES} waves declared")
         total = waves * PER_WAVE * TIMERS_PER_INCIDENT
         # The survivor (and the last restart) fire whatever is left.
@@ -124,61 +136,32 @@ def test_a_worker_killed_mid_step_again_and_again_loses_and_repeats_nothing(
     assert "Traceback" not in output.replace("KeyboardInterrupt", "")
 
 
-def _killed_mid_step(
-    workers: Workers,
-    context: Context,
-    database_url: str,
-    more: Callable[[], int],
-    fired_before: int | None,
-) -> bool:
-    """Freeze the victim and kill it if it is in the middle of a firing step; whether it
-    was. On SQLite that needs it to have fired something since `fired_before` first (the
-    steady worker is frozen, so only the victim fires): its start-up writes are then behind
-    it. Declares more incidents first if the timers run low."""
-    engine = context.database.engine
-    if not in_write_transaction(workers.processes[VICTIM].pid, database_url, engine):
-        more()  # a first look, without stopping it: timers are fired in bursts
-        return False
-    if fired_before is not None and _fired(context) <= fired_before:
-        return False
-    with workers.frozen(VICTIM) as victim:
-        if in_write_transaction(victim.pid, database_url, engine):
-            workers.kill(VICTIM)
-            return True
-    return False
-
-
 @contextmanager
-def _victims_turn(workers: Workers, context: Context, database_url: str) -> Iterator[int | None]:
-    """On SQLite, the steady worker frozen where it keeps no other writer waiting, for the
-    block, which gets how many timers had fired then: there one worker writes at a time,
-    and on a busy machine the one already on the CPU takes nearly every turn, so the victim
-    would hardly ever be mid-step. On PostgreSQL both go on (workers there claim side by
-    side), and the block gets None."""
-    if make_url(database_url).get_backend_name() == "postgresql":
-        yield None
-        return
+def _steady_aside(workers: Workers, database_url: str) -> Iterator[None]:
+    """The steady worker frozen for the block where it keeps no other writer waiting (on
+    SQLite, outside its write turn; on PostgreSQL, anywhere), so that due timers are the
+    victim's to claim."""
     while True:
         with workers.frozen(STEADY) as steady:
             if not holds_write_turn(steady.pid, database_url):
-                yield _fired(context)
+                yield
                 return
         time.sleep(0.01)  # let it finish its step; nothing depends on how long
 
 
 def _fired(context: Context) -> int:
-    with context.database.engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(func.count()).select_from(timers).where(timers.c.fired_at.is_not(None))
-            ).scalar_one()
-        )
+    return _count(context, timers.c.fired_at.is_not(None))
 
 
 def _unfired(context: Context) -> int:
+    return _count(context, timers.c.fired_at.is_(None))
+
+
+def _count(context: Context, where: ColumnElement[bool]) -> int:
+    """How many timers match, read without the write lock (on SQLite, plain BEGIN): a
+    victim stopped mid-step holds that lock until it is killed."""
     with context.database.engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: False})
         return int(
-            connection.execute(
-                select(func.count()).select_from(timers).where(timers.c.fired_at.is_(None))
-            ).scalar_one()
+            connection.execute(select(func.count()).select_from(timers).where(where)).scalar_one()
         )
