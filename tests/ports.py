@@ -5,7 +5,8 @@ binds. A port from ``bind(("127.0.0.1", 0))`` then closed is free only for a mom
 in the kernel's ephemeral range, which any outgoing connection may take before the server
 binds, and under pytest-xdist another worker may be handed the same one. So ports here come
 from below the ephemeral range (nothing outgoing uses it), from a band of their own for
-each xdist worker, walked in order so that one process never hands a port out twice, and
+each xdist worker (the lower half of the bands; a process without xdist takes one of the
+upper half), walked in order so that one process never hands a port out twice, and
 each checked free by binding it.
 """
 
@@ -31,9 +32,15 @@ def _ephemeral_start() -> int:
 
 
 def _band() -> range:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # unset without xdist
-    bands = max(1, (_ephemeral_start() - LOWEST) // BAND)
-    first = LOWEST + (int(worker.removeprefix("gw") or 0) % bands) * BAND
+    bands = max(2, (_ephemeral_start() - LOWEST) // BAND)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1" …; unset without xdist
+    if worker is not None:
+        index = int(worker.removeprefix("gw") or 0) % (bands // 2)
+    else:
+        # A run without xdist (a stress run, say) takes a band from the upper half, which
+        # xdist workers leave alone, so that it can run beside the whole suite.
+        index = bands // 2 + os.getpid() % (bands - bands // 2)
+    first = LOWEST + index * BAND
     return range(first, first + BAND)
 
 
