@@ -123,6 +123,16 @@ def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
+            # Connections an earlier test left (a killed server's, still closing) end
+            # first: a transaction of theirs committing after the DELETEs would leave rows
+            # (TRUNCATE waited for them; DELETE does not). Each test's own engine is made
+            # after this. The timeout (ms) is a hang guard.
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             for table in ALL_TABLES:
                 if table != "audit_retention":

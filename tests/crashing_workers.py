@@ -4,10 +4,10 @@ with SIGKILL and starts again, and incidents declared in waves meanwhile.
 A crash test is only worth something if its kills land while a worker is in the middle of
 its work. Killing at moments drawn from the clock leaves that to luck (on a busy machine a
 restarted worker may still be importing when its next kill comes), so the tests here kill
-on evidence instead: they freeze a worker (SIGSTOP, which it cannot notice or finish
-anything under), look at what it holds (a connection to a receiver that has its request, an
-open write transaction in the database), and kill it only if that shows it mid-work;
-otherwise they let it go on (SIGCONT) and look again later.
+a worker only where it cannot get out of its work: one whose send a receiver holds
+(frozen with SIGSTOP, which it cannot notice or finish anything under, then checked to own
+that connection), or one that stopped itself mid-step (`tests.stopping_worker`), checked
+to hold an open write transaction in the database.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class Workers:
 
 
 def in_write_transaction(pid: int, database_url: str, engine: Engine) -> bool:
-    """Whether process `pid` (frozen, so that this cannot change) is inside an open write
+    """Whether process `pid` (frozen or waiting, so that this cannot change) is inside an open write
     transaction: on PostgreSQL, a connection of it is idle in a transaction that holds a
     transaction ID (it has locked or written rows; a worker's reads never get one); on
     SQLite, it holds the WAL write lock (taken at BEGIN IMMEDIATE, released at the end)."""

@@ -8,7 +8,8 @@ From then on it holds what a firing step holds (an open transaction with the tim
 their incidents locked on PostgreSQL, the write lock on SQLite), with its timeline entries
 written but not committed, and it can finish nothing: a test that reads the line kills it
 mid-step by construction, however slow or busy the machine. A test may still freeze and
-continue it (SIGSTOP, SIGCONT) meanwhile: nothing wakes the wait. The worker's code runs
+continue it (SIGSTOP, SIGCONT) meanwhile, which does not end the wait; SIGTERM, SIGINT and
+SIGKILL end the process. The worker's code runs
 unchanged; the stop is an SQLAlchemy event listener added from outside, as a receiver that
 holds a request is.
 """
@@ -33,6 +34,11 @@ def _stop_once_marked_fired(
     connection: Any, cursor: Any, statement: str, *args: Any, **kwargs: Any
 ) -> None:
     if statement.startswith(MARKS_FIRED):
+        # The worker's own handlers only ask its loop to stop, which a wait never gets
+        # back to: SIGTERM and Ctrl-C end the process at once again (a test that fails,
+        # or is interrupted, while the worker waits here).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         print(STOPPED_MID_STEP, flush=True)
         while True:
             # Returns only after a signal handler ran; SIGCONT's default action runs none.

@@ -65,8 +65,9 @@ def load_preset(name: str) -> LoadedPolicy:
             ]
         )
     loaded = _load_shipped(presets[name])
-    # The document is a plain dict that callers may change (to write a variant); each gets
-    # its own. The policy itself is immutable.
+    # The document is a plain dict that callers change (to write a variant); each gets its
+    # own. The policy is shared: nothing may change it (frozen dataclasses, though a few
+    # hold plain dicts, such as a channel's settings).
     return replace(loaded, document=copy.deepcopy(loaded.document))
 
 

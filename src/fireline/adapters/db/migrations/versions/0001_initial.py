@@ -165,7 +165,8 @@ def _upgrade_postgresql() -> None:
         $$
         """
     )
-    # Row triggers: TRUNCATE does not fire them, which is how tests reset the database.
+    # Row triggers: TRUNCATE does not fire them, nor does a session with
+    # session_replication_role = replica (how tests reset the database).
     op.execute(
         "CREATE TRIGGER timeline_append_only BEFORE UPDATE OR DELETE ON timeline "
         "FOR EACH ROW EXECUTE FUNCTION fireline_forbid_change()"
